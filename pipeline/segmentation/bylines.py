@@ -1,0 +1,88 @@
+"""Byline, dateline, caption-credit and title-deck parsing (pure)."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.models import Byline
+from pipeline.segmentation.rules import SegmentationRules
+
+_SPLIT_NAMES = re.compile(r"[\s、，,]+")
+
+
+def _outlet_kind(outlet: str | None, first_role: str | None) -> str:
+    if not outlet or outlet == "本报":
+        return "本报通讯员" if first_role and "通讯员" in first_role else "本报记者"
+    return outlet
+
+
+def parse_credits(text: str, rules: SegmentationRules) -> tuple[list[str], list[str], str | None, str | None]:
+    """"记者何远舟 通讯员孙岚" -> (reporters, correspondents, first outlet, first role)."""
+    reporters: list[str] = []
+    correspondents: list[str] = []
+    pattern = re.compile(rf"(?P<outlet>{rules.outlet_pattern})?(?P<role>{rules.roles_re})")
+    matches = list(pattern.finditer(text))
+    first_outlet = matches[0].group("outlet") if matches else None
+    first_role = matches[0].group("role") if matches else None
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        names = [n for n in _SPLIT_NAMES.split(text[m.end() : end].strip(" ()（）")) if n]
+        target = correspondents if m.group("role") in rules.correspondent_roles else reporters
+        target.extend(names)
+    return reporters, correspondents, first_outlet, first_role
+
+
+def parse_dateline(text: str, rules: SegmentationRules) -> tuple[Byline, int] | None:
+    """A paragraph opening with 本报讯 (记者X) / 新华社…电: the byline and where the body starts."""
+    m = rules.dateline.match(text)
+    if not m:
+        return None
+    head = m.group("head")
+    if head.startswith("本报"):
+        kind = "本报讯"
+    else:
+        outlet = re.match(rules.outlet_pattern, head)
+        kind = outlet.group(0) if outlet else head
+    reporters, correspondents, _, _ = parse_credits(m.group("credits") or "", rules)
+    return Byline(kind=kind, reporters=reporters, correspondents=correspondents), m.end()
+
+
+def parse_standalone_byline(text: str, rules: SegmentationRules) -> Byline | None:
+    """"本报记者 周青禾", "本报记者 甲乙 本报通讯员 丙丁", "东海日报记者 王某"."""
+    if len(text) > rules.max_byline_chars or not rules.standalone_byline.match(text):
+        return None
+    reporters, correspondents, outlet, role = parse_credits(text.strip("()（）"), rules)
+    if not reporters and not correspondents:
+        return None
+    return Byline(kind=_outlet_kind(outlet, role), reporters=reporters, correspondents=correspondents)
+
+
+def parse_caption(text: str, rules: SegmentationRules) -> tuple[bool, str | None]:
+    """(is a caption, photographer names joined by '、')."""
+    m = rules.caption_credit_re.search(text)
+    if m and len(text) > len(m.group(0)) + 4:
+        names = [n for n in _SPLIT_NAMES.split(m.group("names")) if n]
+        return True, "、".join(names)
+    return any(p.search(text) for p in rules.caption_other_re), None
+
+
+def split_decks(text: str, rules: SegmentationRules) -> list[str]:
+    for sep in rules.deck_separators:
+        if sep in text:
+            parts = [p.strip() for p in text.split(sep)]
+            return [p for p in parts if p]
+    return [text.strip()]
+
+
+def assign_decks(decks: list[str], rules: SegmentationRules) -> tuple[str | None, str | None, str | None]:
+    """(kicker, headline, subheadline) from one to three decks, by evidence of their shapes."""
+    if not decks:
+        return None, None, None
+    if len(decks) == 1:
+        return None, decks[0], None
+    if len(decks) >= 3:
+        return decks[0], decks[1], "".join(decks[2:])
+    left, right = decks
+    if right.startswith(rules.subheadline_prefixes) or len(right) > len(left):
+        return None, left, right
+    return left, right, None

@@ -1,0 +1,84 @@
+"""Segmentation rules loaded from ``rules.toml`` (data, not buried constants)."""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+RULES_FILE = Path(__file__).with_name("rules.toml")
+
+
+class SegmentationRules(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_headline_chars: int
+    max_subhead_chars: int
+    max_byline_chars: int
+    sentence_end: str
+    closers: str
+    continuation_starts: str
+    paragraph_openers: tuple[str, ...]
+    guide_headers: tuple[str, ...]
+    outlet_pattern: str
+    reporter_roles: tuple[str, ...]
+    correspondent_roles: tuple[str, ...]
+    name_pattern: str
+    caption_credit: str
+    caption_other: tuple[str, ...]
+    continuation_marker: str
+    editor_note: str
+    deck_separators: tuple[str, ...]
+    subheadline_prefixes: tuple[str, ...]
+    affinity_ratio: float
+    affinity_min: float
+    banners: tuple[str, ...] = ()
+
+    @classmethod
+    def from_file(cls, path: Path = RULES_FILE, **overrides: object) -> SegmentationRules:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+        data.update(overrides)
+        return cls.model_validate(data)
+
+    # compiled patterns -------------------------------------------------------------------
+    @functools.cached_property
+    def roles_re(self) -> str:
+        roles = sorted(self.reporter_roles + self.correspondent_roles, key=len, reverse=True)
+        return "|".join(map(re.escape, roles))
+
+    @functools.cached_property
+    def dateline(self) -> re.Pattern[str]:
+        # 本报讯 / 本报北京11月3日电 / 新华社北京6月1日电, optionally "(记者X 通讯员Y)"
+        return re.compile(
+            rf"^(?P<head>本报讯|本报[^\s（(，,。]{{1,16}}?[讯电]|{self.outlet_pattern}[^\s（(，,。]{{0,16}}?电)"
+            r"\s*(?:[（(](?P<credits>[^）)]{0,80})[）)])?\s*"
+        )
+
+    @functools.cached_property
+    def standalone_byline(self) -> re.Pattern[str]:
+        name = self.name_pattern
+        credit = rf"(?:{self.outlet_pattern})?(?:{self.roles_re})\s*{name}(?:[\s、，,]+{name})*"
+        return re.compile(rf"^[（(]?\s*{credit}(?:\s+{credit})*\s*[)）]?$")
+
+    @functools.cached_property
+    def caption_credit_re(self) -> re.Pattern[str]:
+        return re.compile(self.caption_credit)
+
+    @functools.cached_property
+    def caption_other_re(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p) for p in self.caption_other)
+
+    @functools.cached_property
+    def marker_re(self) -> re.Pattern[str]:
+        return re.compile(self.continuation_marker)
+
+    @functools.cached_property
+    def editor_re(self) -> re.Pattern[str]:
+        return re.compile(self.editor_note)
+
+
+DEFAULT_RULES = SegmentationRules.from_file()

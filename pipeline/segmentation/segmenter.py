@@ -1,0 +1,469 @@
+"""Page text -> articles + blocks.
+
+The page arrives as e-paper/PDF text: units (non-blank lines) of several articles interleave,
+a feature's title may be printed after its first column, paragraphs are cut mid-sentence
+across units. The segmenter classifies each unit by its shape (title-like, byline, dateline
+paragraph, caption, marker, …), then assigns units to articles in one pass using evidence
+from the whole page: which open article has a cut paragraph, whether a fragment can continue
+it (punctuation, a word across the cut, paragraph openers), which article lacks a title, and
+lexical affinity (IDF-weighted character bigrams) between a paragraph and each article.
+Time is linear in page size: per unit, work is bounded by the number of open articles.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pipeline.models import Article, Block, BlockKind, Byline, PageSplit, Subhead
+from pipeline.segmentation import bylines
+from pipeline.segmentation.rules import DEFAULT_RULES, SegmentationRules
+
+UnitKind = Literal["guide_header", "marker", "caption", "editor", "byline", "title", "para"]
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+@dataclass
+class Unit:
+    idx: int
+    text: str
+    start: int
+    end: int
+    kind: UnitKind = "para"
+    byline: Byline | None = None
+    photographer: str | None = None
+
+
+@dataclass
+class _Art:
+    title_units: list[Unit] = field(default_factory=list)
+    body_units: list[Unit] = field(default_factory=list)
+    byline: Byline | None = None
+    paragraphs: list[str] = field(default_factory=list)
+    subheads: list[Subhead] = field(default_factory=list)
+    continued_from: int | None = None
+    continued_to: int | None = None
+    bigrams: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def first_idx(self) -> int:
+        return min(u.idx for u in self.title_units + self.body_units)
+
+    def last_complete(self, rules: SegmentationRules) -> bool:
+        return not self.paragraphs or ends_sentence(self.paragraphs[-1], rules)
+
+
+@dataclass
+class _Blk:
+    kind: BlockKind
+    units: list[Unit]
+    photographer: str | None = None
+    owner: _Art | None = None
+    wants_next_article: bool = False
+
+
+def page_number(token: str) -> int | None:
+    if token.isdigit():
+        return int(token)
+    if token in _CN_DIGITS:
+        return _CN_DIGITS[token]
+    if token.startswith("十") and len(token) == 2:
+        return 10 + _CN_DIGITS.get(token[1], 0)
+    if len(token) >= 2 and token[1] == "十":
+        return _CN_DIGITS.get(token[0], 0) * 10 + (_CN_DIGITS.get(token[2], 0) if len(token) == 3 else 0)
+    return None
+
+
+def ends_sentence(text: str, rules: SegmentationRules) -> bool:
+    stripped = text.rstrip(rules.closers + " ")
+    return bool(stripped) and stripped[-1] in rules.sentence_end
+
+
+def split_units(text: str) -> list[Unit]:
+    """Non-blank lines with [start, end) offsets of their stripped content."""
+    units: list[Unit] = []
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        content = line.rstrip("\r\n")
+        stripped = content.strip()
+        if stripped:
+            lead = len(content) - len(content.lstrip())
+            units.append(Unit(len(units), stripped, pos + lead, pos + lead + len(stripped)))
+        pos += len(line)
+    return units
+
+
+def classify(unit: Unit, rules: SegmentationRules) -> UnitKind:
+    text = unit.text
+    compact = re.sub(r"\s+", "", text).strip(":：")
+    if compact in rules.guide_headers:
+        return "guide_header"
+    if rules.marker_re.fullmatch(text):
+        return "marker"
+    if len(text) <= 40 and rules.editor_re.match(text):
+        return "editor"
+    byline = bylines.parse_standalone_byline(text, rules)
+    if byline:
+        unit.byline = byline
+        return "byline"
+    is_caption, photographer = bylines.parse_caption(text, rules)
+    if is_caption:
+        unit.photographer = photographer
+        return "caption"
+    if is_title_like(text, rules):
+        return "title"
+    return "para"
+
+
+def is_title_like(text: str, rules: SegmentationRules) -> bool:
+    if len(text) > rules.max_headline_chars or "。" in text:
+        return False
+    if text[0] in rules.continuation_starts:
+        return False
+    stripped = text.rstrip(rules.closers + " ")
+    return bool(stripped) and stripped[-1] not in rules.sentence_end + ",，:：、"
+
+
+def _bigrams(text: str) -> list[str]:
+    han = "".join(_HAN.findall(text))
+    return [han[i : i + 2] for i in range(len(han) - 1)]
+
+
+class _WordJoin:
+    """Does a word run across the cut? (…帮扶资 ‖ 金460万元 -> 资金). Uses jieba when present."""
+
+    def __init__(self) -> None:
+        self._tok: object | None = None
+
+    def crosses(self, left: str, right: str) -> bool:
+        if not (left and right and _HAN.match(left[-1]) and _HAN.match(right[0])):
+            return False
+        from pipeline.enrichment.tokenizer import plain_tokenizer
+
+        tail, head = left[-3:], right[:3]
+        pos = 0
+        for word in plain_tokenizer().cut(tail + head, HMM=False):
+            if pos < len(tail) < pos + len(word) and len(word) >= 2:
+                return True
+            pos += len(word)
+        return False
+
+
+_WORDS = _WordJoin()
+
+
+class _Segmenter:
+    def __init__(self, text: str, rules: SegmentationRules) -> None:
+        self.rules = rules
+        self.units = split_units(text)
+        for unit in self.units:
+            unit.kind = classify(unit, rules)
+        self.arts: list[_Art] = []
+        self.blocks: list[_Blk] = []
+        self.cur: _Art | None = None
+        self.guide: _Blk | None = None  # a reading guide waiting for its body
+        df: Counter[str] = Counter()
+        for unit in self.units:
+            df.update(set(_bigrams(unit.text)))
+        n = max(len(self.units), 1)
+        self.idf = {b: math.log(1 + n / c) for b, c in df.items()}
+        self.last: Unit | None = None
+
+    # ------------------------------------------------------------------ helpers
+    def _next(self, i: int) -> Unit | None:
+        for unit in self.units[i + 1 :]:
+            if unit.kind not in ("caption", "editor"):
+                return unit
+        return None
+
+    def _is_dateline(self, unit: Unit | None) -> bool:
+        return unit is not None and unit.kind == "para" and self.rules.dateline.match(unit.text) is not None
+
+    def _is_start(self, unit: Unit | None) -> bool:
+        return unit is not None and (unit.kind in ("byline", "guide_header") or self._is_dateline(unit))
+
+    def _new(self) -> _Art:
+        art = _Art()
+        self.arts.append(art)
+        self.cur = art
+        for blk in self.blocks:
+            if blk.wants_next_article and blk.owner is None:
+                blk.owner = art
+                blk.wants_next_article = False
+        return art
+
+    def _fresh_title_only(self, art: _Art | None) -> bool:
+        return (
+            art is not None
+            and bool(art.title_units)
+            and not art.paragraphs
+            and art.byline is None
+            and not art.body_units
+            and self.last is not None
+            and self.last in art.title_units
+        )
+
+    def _affinity(self, unit: Unit, art: _Art) -> float:
+        grams = set(_bigrams(unit.text))
+        total = sum(self.idf.get(g, 0.0) for g in grams)
+        if not total:
+            return 0.0
+        return sum(self.idf.get(g, 0.0) for g in grams if g in art.bigrams) / total
+
+    def _add_para(self, art: _Art, unit: Unit, text: str, join: bool) -> None:
+        text, marker = self._strip_markers(art, text)
+        if join and art.paragraphs:
+            art.paragraphs[-1] += text
+        elif text:
+            art.paragraphs.append(text)
+        art.body_units.append(unit)
+        art.bigrams.update(_bigrams(unit.text))
+        self.cur = art
+
+    def _strip_markers(self, art: _Art, text: str) -> tuple[str, bool]:
+        found = False
+        for m in list(self.rules.marker_re.finditer(text)):
+            if m.start() != 0 and m.end() != len(text):
+                continue
+            page = page_number(m.group("page"))
+            if m.group("dir") in ("上接", "接"):
+                art.continued_from = page
+            else:
+                art.continued_to = page
+            found = True
+        if found:
+            text = self.rules.marker_re.sub("", text).strip()
+        return text, found
+
+    def _join_score(self, unit: Unit, art: _Art, cur: _Art | None) -> float:
+        text, last = unit.text, art.paragraphs[-1]
+        score = 0.0
+        if text[0] in self.rules.continuation_starts:
+            score += 3
+        if _WORDS.crosses(last, text):
+            score += 2
+        if _HAN.match(text[0]) and _HAN.match(last[-1]):
+            score += 0.5
+        if text.startswith(self.rules.paragraph_openers):
+            score -= 2
+        if cur is not None and cur is not art:
+            a_other, a_cur = self._affinity(unit, art), self._affinity(unit, cur)
+            if a_other > a_cur:
+                score += 1
+            elif a_cur > 2 * a_other:
+                score -= 1
+        return score
+
+    # ------------------------------------------------------------------ unit handlers
+    def run(self) -> None:
+        for i, unit in enumerate(self.units):
+            handler = getattr(self, f"_on_{unit.kind}")
+            handler(i, unit)
+            self.last = unit
+
+    def _on_guide_header(self, i: int, unit: Unit) -> None:
+        blk = _Blk(BlockKind.READING_GUIDE, [unit])
+        if self._fresh_title_only(self.cur):
+            blk.owner = self.cur
+        else:
+            blk.wants_next_article = True
+        self.blocks.append(blk)
+        self.guide = blk
+
+    def _on_marker(self, i: int, unit: Unit) -> None:
+        m = self.rules.marker_re.fullmatch(unit.text)
+        assert m is not None
+        page = page_number(m.group("page"))
+        if m.group("dir") in ("上接", "接"):
+            art = self.cur if self.cur is not None and not self.cur.paragraphs else self._new()
+            art.continued_from = page
+        else:
+            art = self.cur or self._new()
+            art.continued_to = page
+        art.body_units.append(unit)
+        self.cur = art
+
+    def _on_caption(self, i: int, unit: Unit) -> None:
+        self.blocks.append(_Blk(BlockKind.CAPTION, [unit], photographer=unit.photographer))
+
+    def _on_editor(self, i: int, unit: Unit) -> None:
+        self.blocks.append(_Blk(BlockKind.EDITOR_NOTE, [unit]))
+
+    def _on_byline(self, i: int, unit: Unit) -> None:
+        cur = self.cur
+        if cur is not None and cur.title_units and cur.byline is None and not cur.paragraphs:
+            art = cur
+        else:
+            art = self._new()
+        art.byline = unit.byline
+        art.body_units.append(unit)
+        self.cur = art
+
+    def _on_title(self, i: int, unit: Unit) -> None:
+        if self.guide is not None and len(self.guide.units) == 1 and not self._is_start(self._next(i)):
+            self._on_para(i, unit)
+            return
+        if self._fresh_title_only(self.cur):
+            assert self.cur is not None
+            self.cur.title_units.append(unit)  # a second deck printed on its own line
+            return
+        nxt = self._next(i)
+        untitled = [a for a in self.arts if not a.title_units and a.paragraphs]
+        banner = any(b in unit.text for b in self.rules.banners)
+        if banner and not self._is_start(nxt):
+            self.blocks.append(_Blk(BlockKind.BANNER, [unit]))
+        elif self._is_start(nxt) or (nxt is not None and nxt.kind == "marker" and "上" in nxt.text):
+            self._new().title_units.append(unit)
+        elif nxt is not None and nxt.kind == "title":
+            after = self._next(nxt.idx)
+            if banner or (not self.arts and not self._is_start(after)) or (
+                not self._is_start(after) and not untitled
+            ):
+                self.blocks.append(_Blk(BlockKind.BANNER, [unit]))
+            elif untitled and not self._is_start(after):
+                self._late_title(untitled, unit, nxt)
+            else:
+                self._new().title_units.append(unit)
+        elif nxt is not None and nxt.kind == "para":
+            if untitled:
+                self._late_title(untitled, unit, nxt)
+            elif self.cur is not None and self.cur.paragraphs and len(unit.text) <= self.rules.max_subhead_chars:
+                self.cur.subheads.append(Subhead(text=unit.text, before_paragraph=len(self.cur.paragraphs)))
+                self.cur.body_units.append(unit)
+            else:
+                self._new().title_units.append(unit)
+        elif untitled:
+            self._late_title(untitled, unit, nxt)
+        else:
+            self.blocks.append(_Blk(BlockKind.BANNER, [unit]))
+
+    def _late_title(self, untitled: list[_Art], unit: Unit, nxt: Unit | None) -> None:
+        target = untitled[-1]
+        if nxt is not None and nxt.kind == "para":
+            cut = [a for a in untitled if not a.last_complete(self.rules)]
+            if cut:
+                target = max(cut, key=lambda a: self._join_score(nxt, a, None))
+        target.title_units.append(unit)
+        self.cur = target
+
+    def _on_para(self, i: int, unit: Unit) -> None:
+        if self.guide is not None:
+            self.guide.units.append(unit)
+            self.guide = None
+            return
+        dated = bylines.parse_dateline(unit.text, self.rules)
+        if dated is not None:
+            byline, body_start = dated
+            cur = self.cur
+            if cur is not None and cur.title_units and not cur.paragraphs and cur.byline is None:
+                art = cur
+            else:
+                art = self._new()
+            art.byline = byline
+            self._add_para(art, unit, unit.text[body_start:].strip(), join=False)
+            return
+        cur = self.cur
+        if cur is not None and cur.paragraphs and not cur.last_complete(self.rules):
+            self._add_para(cur, unit, unit.text, join=True)
+            return
+        cut = [a for a in self.arts if a is not cur and a.paragraphs and not a.last_complete(self.rules)]
+        if cut:
+            best = max(cut, key=lambda a: self._join_score(unit, a, cur))
+            if self._join_score(unit, best, cur) >= 1.5:
+                self._add_para(best, unit, unit.text, join=True)
+                return
+        if cur is None:
+            self._add_para(self._new(), unit, unit.text, join=False)
+            return
+        target = cur
+        if cur.paragraphs:
+            own = self._affinity(unit, cur)
+            others = [a for a in self.arts if a is not cur and a.paragraphs]
+            if others:
+                best_other = max(others, key=lambda a: self._affinity(unit, a))
+                score = self._affinity(unit, best_other)
+                if score >= self.rules.affinity_min and score >= self.rules.affinity_ratio * max(own, 1e-9):
+                    target = best_other
+        self._add_para(target, unit, unit.text, join=False)
+
+    # ------------------------------------------------------------------ output
+    def result(self) -> PageSplit:
+        arts = []
+        for art in self.arts:
+            if art.paragraphs or art.byline is not None:
+                arts.append(art)
+            else:  # a title that never got a body: a banner or a stray heading
+                units = art.title_units + art.body_units
+                self.blocks.append(_Blk(BlockKind.BANNER, units))
+        arts.sort(key=lambda a: a.first_idx)
+        index = {id(a): n for n, a in enumerate(arts)}
+        for blk in self.blocks:
+            if blk.kind is BlockKind.READING_GUIDE and blk.owner is None and arts:
+                first = blk.units[0].idx
+                blk.owner = min(arts, key=lambda a: abs(a.first_idx - first))
+        self.blocks.sort(key=lambda b: b.units[0].idx)
+        return PageSplit(
+            articles=[self._article(a) for a in arts],
+            blocks=[self._block(b, index) for b in self.blocks],
+        )
+
+    def _article(self, art: _Art) -> Article:
+        decks: list[str] = []
+        for unit in art.title_units:
+            decks.extend(bylines.split_decks(unit.text, self.rules))
+        kicker, headline, sub = bylines.assign_decks(decks, self.rules)
+        body = sorted(art.body_units, key=lambda u: u.idx)
+        return Article(
+            kicker=kicker,
+            headline=headline,
+            subheadline=sub,
+            byline=art.byline or Byline(),
+            paragraphs=art.paragraphs,
+            subheads=art.subheads,
+            spans=merge_spans(sorted(art.title_units, key=lambda u: u.idx) + body),
+            continued_from=art.continued_from,
+            continued_to=art.continued_to,
+        )
+
+    def _block(self, blk: _Blk, index: dict[int, int]) -> Block:
+        units = sorted(blk.units, key=lambda u: u.idx)
+        if blk.kind is BlockKind.READING_GUIDE:
+            body = units[1:] or units
+            text = "".join(u.text for u in body)
+        else:
+            text = " ".join(u.text for u in units)
+        return Block(
+            kind=blk.kind,
+            text=text,
+            spans=merge_spans(units),
+            photographer=blk.photographer,
+            article=index.get(id(blk.owner)) if blk.owner is not None else None,
+        )
+
+
+def merge_spans(units: list[Unit]) -> list[tuple[int, int]]:
+    """Reading-order units -> spans; units adjacent on the page and in reading order merge."""
+    spans: list[tuple[int, int]] = []
+    prev: Unit | None = None
+    for unit in units:
+        if prev is not None and unit.idx == prev.idx + 1:
+            spans[-1] = (spans[-1][0], unit.end)
+        else:
+            spans.append((unit.start, unit.end))
+        prev = unit
+    return spans
+
+
+def segment_page(text: str, rules: SegmentationRules = DEFAULT_RULES) -> PageSplit:
+    """Split one decoded page into articles and blocks. Pure and deterministic."""
+    seg = _Segmenter(text, rules)
+    seg.run()
+    result = seg.result()
+    if not result.articles:
+        reason = "empty page" if not seg.units else "no recognisable article on the page"
+        result.warnings.append(reason)
+    return result
