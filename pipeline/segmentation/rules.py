@@ -17,6 +17,7 @@ class SegmentationRules(BaseModel):
 
     max_headline_chars: int
     max_subhead_chars: int
+    max_banner_chars: int
     max_byline_chars: int
     sentence_end: str
     closers: str

@@ -129,8 +129,9 @@ def is_title_like(text: str, rules: SegmentationRules) -> bool:
 
 
 def _bigrams(text: str) -> list[str]:
+    """Character trigrams of the Han text (names and terms repeat within an article)."""
     han = "".join(_HAN.findall(text))
-    return [han[i : i + 2] for i in range(len(han) - 1)]
+    return [han[i : i + 3] for i in range(len(han) - 2)]
 
 
 class _WordJoin:
@@ -172,6 +173,7 @@ class _Segmenter:
         n = max(len(self.units), 1)
         self.idf = {b: math.log(1 + n / c) for b, c in df.items()}
         self.last: Unit | None = None
+        self.subhead: Unit | None = None  # a subhead waiting for its paragraph
 
     # ------------------------------------------------------------------ helpers
     def _next(self, i: int) -> Unit | None:
@@ -241,12 +243,12 @@ class _Segmenter:
 
     def _join_score(self, unit: Unit, art: _Art, cur: _Art | None) -> float:
         text, last = unit.text, art.paragraphs[-1]
-        score = 0.0
+        score = 1.0  # a cut paragraph must continue somewhere on the page
         if text[0] in self.rules.continuation_starts:
             score += 3
         if _WORDS.crosses(last, text):
             score += 2
-        if _HAN.match(text[0]) and _HAN.match(last[-1]):
+        if (_HAN.match(text[0]) or text[0].isdigit()) and (_HAN.match(last[-1]) or last[-1].isdigit()):
             score += 0.5
         if text.startswith(self.rules.paragraph_openers):
             score -= 2
@@ -310,36 +312,50 @@ class _Segmenter:
         if self._fresh_title_only(self.cur):
             assert self.cur is not None
             self.cur.title_units.append(unit)  # a second deck printed on its own line
+            self.cur.bigrams.update(_bigrams(unit.text))
             return
         nxt = self._next(i)
         untitled = [a for a in self.arts if not a.title_units and a.paragraphs]
-        banner = any(b in unit.text for b in self.rules.banners)
+        banner = any(b in unit.text for b in self.rules.banners) or (
+            len(unit.text) <= self.rules.max_banner_chars and nxt is not None and nxt.kind == "title"
+        )
         if banner and not self._is_start(nxt):
             self.blocks.append(_Blk(BlockKind.BANNER, [unit]))
         elif self._is_start(nxt) or (nxt is not None and nxt.kind == "marker" and "上" in nxt.text):
-            self._new().title_units.append(unit)
+            self._titled(unit)
         elif nxt is not None and nxt.kind == "title":
             after = self._next(nxt.idx)
-            if banner or (not self.arts and not self._is_start(after)) or (
+            if banner or self._banner_shape(unit, nxt) or (not self.arts and not self._is_start(after)) or (
                 not self._is_start(after) and not untitled
             ):
                 self.blocks.append(_Blk(BlockKind.BANNER, [unit]))
             elif untitled and not self._is_start(after):
                 self._late_title(untitled, unit, nxt)
             else:
-                self._new().title_units.append(unit)
+                self._titled(unit)
         elif nxt is not None and nxt.kind == "para":
             if untitled:
                 self._late_title(untitled, unit, nxt)
             elif self.cur is not None and self.cur.paragraphs and len(unit.text) <= self.rules.max_subhead_chars:
-                self.cur.subheads.append(Subhead(text=unit.text, before_paragraph=len(self.cur.paragraphs)))
-                self.cur.body_units.append(unit)
+                self.subhead = unit  # its article is the one the next paragraph goes to
             else:
-                self._new().title_units.append(unit)
+                self._titled(unit)
         elif untitled:
             self._late_title(untitled, unit, nxt)
         else:
             self.blocks.append(_Blk(BlockKind.BANNER, [unit]))
+
+    def _titled(self, unit: Unit) -> _Art:
+        art = self._new()
+        art.title_units.append(unit)
+        art.bigrams.update(_bigrams(unit.text))
+        return art
+
+    def _banner_shape(self, unit: Unit, nxt: Unit) -> bool:
+        """A line above a title that already has its own decks, or made of 3+ short phrases."""
+        phrases = unit.text.split()
+        own_decks = len(bylines.split_decks(nxt.text, self.rules)) > 1
+        return own_decks or (len(phrases) >= 3 and max(map(len, phrases)) <= 8)
 
     def _late_title(self, untitled: list[_Art], unit: Unit, nxt: Unit | None) -> None:
         target = untitled[-1]
@@ -348,6 +364,7 @@ class _Segmenter:
             if cut:
                 target = max(cut, key=lambda a: self._join_score(nxt, a, None))
         target.title_units.append(unit)
+        target.bigrams.update(_bigrams(unit.text))
         self.cur = target
 
     def _on_para(self, i: int, unit: Unit) -> None:
@@ -367,6 +384,14 @@ class _Segmenter:
             self._add_para(art, unit, unit.text[body_start:].strip(), join=False)
             return
         cur = self.cur
+        subhead, self.subhead = self.subhead, None
+        if subhead is not None and cur is not None:
+            probe = Unit(unit.idx, subhead.text + unit.text, unit.start, unit.end)
+            target = self._by_affinity(probe, cur)
+            target.subheads.append(Subhead(text=subhead.text, before_paragraph=len(target.paragraphs)))
+            target.body_units.append(subhead)
+            self._add_para(target, unit, unit.text, join=False)
+            return
         if cur is not None and cur.paragraphs and not cur.last_complete(self.rules):
             self._add_para(cur, unit, unit.text, join=True)
             return
@@ -379,16 +404,20 @@ class _Segmenter:
         if cur is None:
             self._add_para(self._new(), unit, unit.text, join=False)
             return
-        target = cur
-        if cur.paragraphs:
-            own = self._affinity(unit, cur)
-            others = [a for a in self.arts if a is not cur and a.paragraphs]
-            if others:
-                best_other = max(others, key=lambda a: self._affinity(unit, a))
-                score = self._affinity(unit, best_other)
-                if score >= self.rules.affinity_min and score >= self.rules.affinity_ratio * max(own, 1e-9):
-                    target = best_other
+        target = self._by_affinity(unit, cur) if cur.paragraphs else cur
         self._add_para(target, unit, unit.text, join=False)
+
+    def _by_affinity(self, unit: Unit, cur: _Art) -> _Art:
+        """The current article, unless another is clearly closer in vocabulary."""
+        others = [a for a in self.arts if a is not cur and a.paragraphs]
+        if not others:
+            return cur
+        own = self._affinity(unit, cur)
+        best = max(others, key=lambda a: self._affinity(unit, a))
+        score = self._affinity(unit, best)
+        if score >= self.rules.affinity_min and score >= self.rules.affinity_ratio * max(own, 1e-9):
+            return best
+        return cur
 
     # ------------------------------------------------------------------ output
     def result(self) -> PageSplit:

@@ -1,0 +1,1 @@
+"""Golden sets and quality measurement (used by ``inkstream eval`` and the CI quality gate)."""

@@ -1,0 +1,215 @@
+"""Golden pages: a small markup from which both the page text and its gold split are rendered.
+
+One source line = one block of the page (blocks are separated by blank lines in the text)::
+
+    @name 要闻                      page metadata
+    a1 T 标题                       title line; T:kh / T:hs / T:khs with decks split by |sep|
+    a1 P «本报讯|本报讯 (记者{r:甲乙} 通讯员{c:丙丁})»正文……   dateline byline opening a paragraph
+    a2 B:本报记者 本报记者 {r:周青禾}                           standalone byline (kind after ':')
+    a2 P 第一段……被切断的                                       paragraph
+    a2 P+ 后半句。                                              continues a2's last paragraph
+    a2 S 小标题                                                 in-article subhead
+    a2 M:to3 (下转第3版)                                        continuation marker
+    x1 C 图片说明…… {p:郑子衡}摄                                caption (photographer)
+    x2 N 栏目横幅                                               banner
+    a3 G 阅 读 提 示  /  a3 G+ 提示正文                          reading guide of article a3
+    x3 E (本版编辑 某某)                                        editor note
+
+Articles' reading order is: title lines, then the article's other lines in page order.
+The gold is what the author wrote, not what the segmenter says.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.models import Article, Block, BlockKind, Byline, PageSplit, Subhead
+
+_LINE = re.compile(r"^(?P<id>[a-z]\d+)\s+(?P<role>[A-Z]\+?(?::[^\s]+)?)\s(?P<text>.*)$")
+_TAG = re.compile(r"\{([rcp]):([^}]+)\}")
+_DATELINE = re.compile(r"^«([^|»]+)\|([^»]*)»")
+_BLOCK_KIND = {"C": BlockKind.CAPTION, "N": BlockKind.BANNER, "G": BlockKind.READING_GUIDE, "E": BlockKind.EDITOR_NOTE}
+
+
+@dataclass
+class _Item:
+    id: str
+    title: list[tuple[int, str, str]] = field(default_factory=list)  # (unit idx, deck letters, text)
+    units: list[int] = field(default_factory=list)  # non-title units, page order
+    byline: Byline | None = None
+    paragraphs: list[str] = field(default_factory=list)
+    subheads: list[Subhead] = field(default_factory=list)
+    continued_from: int | None = None
+    continued_to: int | None = None
+    block_kind: BlockKind | None = None
+    block_text: list[str] = field(default_factory=list)
+    photographer: list[str] = field(default_factory=list)
+
+
+@dataclass
+class GoldenPage:
+    text: str
+    gold: PageSplit
+    meta: dict[str, str]
+
+
+def _strip_tags(text: str, tags: dict[str, list[str]]) -> str:
+    def repl(m: re.Match[str]) -> str:
+        tags.setdefault(m.group(1), []).append(m.group(2))
+        return m.group(2)
+
+    return _TAG.sub(repl, text)
+
+
+def render(source: str) -> GoldenPage:
+    items: dict[str, _Item] = {}
+    order: list[str] = []
+    blocks_text: list[str] = []
+    meta: dict[str, str] = {}
+    for n, raw in enumerate(source.splitlines(), 1):
+        line = raw.rstrip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("@"):
+            key, _, value = line[1:].partition(" ")
+            meta[key] = value.strip()
+            continue
+        m = _LINE.match(line)
+        if not m:
+            raise ValueError(f"line {n}: cannot parse {line!r}")
+        ident, role, text = m.group("id"), m.group("role"), m.group("text")
+        item = items.get(ident)
+        if item is None:
+            item = items[ident] = _Item(ident)
+            order.append(ident)
+        idx = len(blocks_text)
+        tags: dict[str, list[str]] = {}
+        base, _, arg = role.partition(":")
+        if base == "T":
+            parts = text.split("|")
+            page_text = "".join(parts)
+            decks = [p.strip() for p in parts[0::2]]
+            letters = arg or "h"
+            if len(letters) != len(decks):
+                raise ValueError(f"line {n}: {letters!r} does not match {len(decks)} deck(s)")
+            for letter, deck in zip(letters, decks, strict=True):
+                item.title.append((idx, letter, deck))
+            blocks_text.append(page_text)
+            continue
+        item.units.append(idx)
+        if base in ("P", "P+"):
+            body = text
+            dl = _DATELINE.match(text)
+            if dl:
+                credit = _strip_tags(dl.group(2), tags)
+                item.byline = Byline(kind=dl.group(1), reporters=tags.get("r", []), correspondents=tags.get("c", []))
+                body = text[dl.end() :]
+                page_text = credit + _strip_tags(body, {})
+                body = _strip_tags(body, {})
+            else:
+                page_text = body = _strip_tags(text, {})
+            if base == "P+":
+                item.paragraphs[-1] += body
+            else:
+                item.paragraphs.append(body)
+        elif base == "B":
+            page_text = _strip_tags(text, tags)
+            item.byline = Byline(kind=arg, reporters=tags.get("r", []), correspondents=tags.get("c", []))
+        elif base == "S":
+            page_text = text
+            item.subheads.append(Subhead(text=text, before_paragraph=len(item.paragraphs)))
+        elif base == "M":
+            page_text = text
+            direction, page = arg[:-1].rstrip("0123456789") or arg, re.sub(r"\D", "", arg)
+            if arg.startswith("to"):
+                item.continued_to = int(page)
+            else:
+                item.continued_from = int(page)
+            del direction
+        elif base in ("C", "N", "G", "E", "G+"):
+            page_text = _strip_tags(text, tags)
+            if base == "G":
+                items.setdefault(f"{ident}#guide", _Item(f"{ident}#guide", block_kind=BlockKind.READING_GUIDE))
+                guide = items[f"{ident}#guide"]
+                item.units.remove(idx)
+                guide.units.append(idx)
+                if f"{ident}#guide" not in order:
+                    order.append(f"{ident}#guide")
+            elif base == "G+":
+                guide = items[f"{ident}#guide"]
+                item.units.remove(idx)
+                guide.units.append(idx)
+                guide.block_text.append(page_text)
+            else:
+                item.block_kind = _BLOCK_KIND[base]
+                item.block_text.append(page_text)
+                item.photographer.extend(tags.get("p", []))
+        else:
+            raise ValueError(f"line {n}: unknown role {role!r}")
+        blocks_text.append(page_text)
+
+    # page text and unit spans
+    spans: list[tuple[int, int]] = []
+    text = "\n\n"
+    for block in blocks_text:
+        spans.append((len(text), len(text) + len(block)))
+        text += block + "\n\n"
+    text = text.rstrip("\n") + "\n"
+
+    def merged(units: list[int]) -> list[tuple[int, int]]:
+        out: list[tuple[int, int]] = []
+        prev: int | None = None
+        for u in units:
+            if prev is not None and u == prev + 1:
+                out[-1] = (out[-1][0], spans[u][1])
+            else:
+                out.append(spans[u])
+            prev = u
+        return out
+
+    articles = [items[i] for i in order if items[i].block_kind is None and "#" not in i]
+    articles.sort(key=lambda it: min([u for u, _, _ in it.title] + it.units))
+    art_index = {it.id: n for n, it in enumerate(articles)}
+    gold_articles = []
+    for it in articles:
+        decks = {letter: deck for _, letter, deck in it.title}
+        title_units = sorted({u for u, _, _ in it.title})
+        gold_articles.append(
+            Article(
+                kicker=decks.get("k"),
+                headline=decks.get("h"),
+                subheadline=decks.get("s"),
+                byline=it.byline or Byline(),
+                paragraphs=it.paragraphs,
+                subheads=it.subheads,
+                spans=merged(title_units + it.units),
+                continued_from=it.continued_from,
+                continued_to=it.continued_to,
+            )
+        )
+    gold_blocks = []
+    for ident in order:
+        it = items[ident]
+        if it.block_kind is None:
+            continue
+        owner = art_index.get(ident.split("#")[0]) if it.block_kind is BlockKind.READING_GUIDE else None
+        gold_blocks.append(
+            (
+                it.units[0],
+                Block(
+                    kind=it.block_kind,
+                    text="".join(it.block_text) if it.block_kind is BlockKind.READING_GUIDE else " ".join(it.block_text),
+                    spans=merged(it.units),
+                    photographer="、".join(it.photographer) or None,
+                    article=owner,
+                ),
+            )
+        )
+    gold_blocks.sort(key=lambda pair: pair[0])
+    return GoldenPage(text=text, gold=PageSplit(articles=gold_articles, blocks=[b for _, b in gold_blocks]), meta=meta)
+
+
+def render_file(path: Path) -> GoldenPage:
+    return render(path.read_text(encoding="utf-8"))

@@ -1,0 +1,108 @@
+"""Segmentation quality against golden pages: article boundary P/R/F1, headline/body/byline exact rates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.evaluation.golden import GoldenPage, render_file
+from pipeline.models import Article, Block, PageSplit
+from pipeline.segmentation import segment_page
+
+
+def _chars(spans: Iterable[tuple[int, int]], text: str) -> frozenset[int]:
+    return frozenset(i for s, e in spans for i in range(s, e) if not text[i].isspace())
+
+
+@dataclass
+class SegScores:
+    pages: int = 0
+    gold_articles: int = 0
+    predicted_articles: int = 0
+    matched: int = 0
+    headline_ok: int = 0
+    body_ok: int = 0
+    byline_ok: int = 0
+    gold_blocks: int = 0
+    predicted_blocks: int = 0
+    matched_blocks: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @staticmethod
+    def _f1(p: float, r: float) -> float:
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        p = self.matched / self.predicted_articles if self.predicted_articles else 0.0
+        r = self.matched / self.gold_articles if self.gold_articles else 0.0
+        bp = self.matched_blocks / self.predicted_blocks if self.predicted_blocks else 1.0
+        br = self.matched_blocks / self.gold_blocks if self.gold_blocks else 1.0
+        g = self.gold_articles or 1
+        return {
+            "pages": self.pages,
+            "articles_gold": self.gold_articles,
+            "articles_predicted": self.predicted_articles,
+            "article_precision": round(p, 4),
+            "article_recall": round(r, 4),
+            "article_f1": round(self._f1(p, r), 4),
+            "headline_exact": round(self.headline_ok / g, 4),
+            "body_exact": round(self.body_ok / g, 4),
+            "byline_accuracy": round(self.byline_ok / g, 4),
+            "block_f1": round(self._f1(bp, br), 4),
+        }
+
+
+def _title(a: Article) -> tuple[str | None, str | None, str | None]:
+    return a.kicker, a.headline, a.subheadline
+
+
+def score_page(name: str, page: GoldenPage, got: PageSplit, scores: SegScores) -> None:
+    text = page.text
+    scores.pages += 1
+    scores.gold_articles += len(page.gold.articles)
+    scores.predicted_articles += len(got.articles)
+    predicted = {_chars(a.spans, text): a for a in got.articles}
+    for gold in page.gold.articles:
+        pred = predicted.get(_chars(gold.spans, text))
+        label = f"{name}: {gold.headline or gold.paragraphs[0][:12]}"
+        if pred is None:
+            scores.errors.append(f"{label}: boundary")
+            continue
+        scores.matched += 1
+        if _title(pred) == _title(gold):
+            scores.headline_ok += 1
+        else:
+            scores.errors.append(f"{label}: title {_title(pred)} != {_title(gold)}")
+        if pred.paragraphs == gold.paragraphs:
+            scores.body_ok += 1
+        else:
+            scores.errors.append(f"{label}: body")
+        if pred.byline == gold.byline:
+            scores.byline_ok += 1
+        else:
+            scores.errors.append(f"{label}: byline {pred.byline} != {gold.byline}")
+
+    def key(b: Block) -> tuple[str, frozenset[int]]:
+        return b.kind.value, _chars(b.spans, text)
+
+    gold_blocks = {key(b) for b in page.gold.blocks}
+    pred_blocks = {key(b) for b in got.blocks}
+    scores.gold_blocks += len(gold_blocks)
+    scores.predicted_blocks += len(pred_blocks)
+    scores.matched_blocks += len(gold_blocks & pred_blocks)
+    for kind, _ in gold_blocks - pred_blocks:
+        scores.errors.append(f"{name}: missed {kind} block")
+
+
+def golden_pages(roots: Iterable[Path]) -> list[Path]:
+    return sorted(p for root in roots for p in root.rglob("*.page"))
+
+
+def evaluate(paths: Iterable[Path], root: Path | None = None) -> SegScores:
+    scores = SegScores()
+    for path in paths:
+        page = render_file(path)
+        name = str(path.relative_to(root)) if root else path.name
+        score_page(name, page, segment_page(page.text), scores)
+    return scores

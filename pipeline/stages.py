@@ -1,0 +1,289 @@
+"""Stage functions shared by the CLI and the Airflow DAG: read input, call the pure core,
+write output, return a small reference (paths, offsets, counts). No algorithms here."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import shutil
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import PaperConfig, Settings, load_paper
+from pipeline.errors import CountMismatch, InvalidPage, SourceNotReady
+from pipeline.models import ArticleEvent, DeadLetter, EnrichedArticle, IssueEvent, PageRef, issue_id
+from pipeline.publishing.records import now
+from pipeline.sources import DirectorySource
+
+log = logging.getLogger(__name__)
+
+
+def source_for(settings: Settings, paper: PaperConfig) -> DirectorySource:
+    return DirectorySource(settings.source_root, settings.limits.max_page_bytes)
+
+
+def run_dir(settings: Settings, paper: str, issue_date: date, run_id: str) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)
+    return settings.staging_dir / paper / issue_date.isoformat() / safe
+
+
+# ------------------------------------------------------------------------------ plan
+
+
+def issue_ready(settings: Settings, paper_id: str, issue_date: date) -> bool:
+    paper = load_paper(settings, paper_id)
+    return source_for(settings, paper).is_ready(paper.id, issue_date)
+
+
+def plan_pages(settings: Settings, paper_id: str, issue_date: date) -> list[int]:
+    paper = load_paper(settings, paper_id)
+    src = source_for(settings, paper)
+    if not src.is_ready(paper.id, issue_date):
+        raise SourceNotReady(f"{paper.id} {issue_date}: no pages in {src.issue_dir(paper.id, issue_date)}")
+    return [p.page for p in src.get_issue(paper.id, issue_date).pages]
+
+
+# ------------------------------------------------------------------------------ pages
+
+
+@dataclass
+class PageResult:
+    page: int
+    ok: bool
+    articles: int = 0
+    entities: int = 0
+    metrics: int = 0
+    blocks: int = 0
+    error: str | None = None
+    path: str | None = None
+
+
+def process_page(settings: Settings, paper_id: str, issue_date: date, page: int, run_id: str) -> PageResult:
+    """Decode, segment and enrich one page into ``<run dir>/page-NN.jsonl``.
+
+    A bad page is dead-lettered (whole input + reason) and raised as ``InvalidPage``:
+    the caller fails that page only.
+    """
+    from pipeline.enrichment import enrich_article
+    from pipeline.segmentation import segment_page
+
+    paper = load_paper(settings, paper_id)
+    src = source_for(settings, paper)
+    issue = src.get_issue(paper.id, issue_date)
+    ref = next((p for p in issue.pages if p.page == page), None) or PageRef(page=page, file=f"{page:02d}.txt")
+    out_dir = run_dir(settings, paper.id, issue_date, run_id)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    label = f"{paper.id}/{issue_date}/{page:02d}"
+    stage = "source"
+    try:
+        text = src.read_page(issue, ref)
+        stage = "segmentation"
+        split = segment_page(text.text)
+        if not split.articles:
+            raise InvalidPage(label, "; ".join(split.warnings) or "no articles")
+        if len(split.articles) > settings.limits.max_articles_per_page:
+            raise InvalidPage(label, f"{len(split.articles)} articles, above the limit")
+        stage = "enrichment"
+        enriched = [enrich_article(a, text, n, paper.name) for n, a in enumerate(split.articles)]
+    except Exception as exc:
+        error = exc if isinstance(exc, InvalidPage) else InvalidPage(label, f"{type(exc).__name__}: {exc}")
+        _dead_letter_page(settings, src, issue, ref, run_id, stage, error)
+        (out_dir / f"page-{page:02d}.error.json").write_text(
+            json.dumps({"page": page, "stage": stage, "error": str(error)}, ensure_ascii=False), encoding="utf-8"
+        )
+        log.error("page %s failed at %s: %s", label, stage, error)
+        raise error from exc
+    path = out_dir / f"page-{page:02d}.jsonl"
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for art in enriched:
+            fh.write(art.model_dump_json() + "\n")
+    tmp.replace(path)
+    result = PageResult(
+        page=page,
+        ok=True,
+        articles=len(enriched),
+        entities=sum(len(a.entities) for a in enriched),
+        metrics=sum(len(a.metrics) for a in enriched),
+        blocks=len(split.blocks),
+        path=str(path),
+    )
+    log.info("page %s: %s", label, asdict(result))
+    return result
+
+
+def _dead_letter_page(
+    settings: Settings, src: DirectorySource, issue: Any, ref: PageRef, run_id: str, stage: str, error: InvalidPage
+) -> None:
+    from pipeline.publishing import deadletter_record, ensure_topics, publish
+
+    raw = src.read_raw(issue, ref)
+    try:
+        original, encoding = (raw.decode("utf-8"), "text") if raw is not None else (None, "text")
+    except UnicodeDecodeError:
+        original, encoding = base64.b64encode(raw or b"").decode("ascii"), "base64"
+    letter = DeadLetter(
+        run_id=run_id,
+        produced_at=now(),
+        stage=stage,  # type: ignore[arg-type]
+        error_type=type(error).__name__,
+        reason=str(error),
+        paper=issue.paper,
+        issue_date=issue.issue_date,
+        page=ref.page,
+        original=original,
+        original_encoding=encoding,  # type: ignore[arg-type]
+    )
+    ensure_topics(settings.kafka)
+    publish(settings.kafka, [deadletter_record(settings.kafka.deadletter_topic, letter)])
+
+
+# ------------------------------------------------------------------------------ publish
+
+
+@dataclass
+class PublishResult:
+    issue_id: str
+    run_id: str
+    offsets: dict[str, dict[int, list[int]]]
+    article_ids: list[str]
+    pages_ok: list[int]
+    pages_failed: list[int]
+    articles: int
+    entities: int
+    metrics: int
+
+
+def load_staged(settings: Settings, paper_id: str, issue_date: date, run_id: str) -> list[EnrichedArticle]:
+    folder = run_dir(settings, paper_id, issue_date, run_id)
+    out: list[EnrichedArticle] = []
+    for path in sorted(folder.glob("page-*.jsonl")):
+        with path.open(encoding="utf-8") as fh:
+            out.extend(EnrichedArticle.model_validate_json(line) for line in fh if line.strip())
+    return out
+
+
+def publish_issue(settings: Settings, paper_id: str, issue_date: date, run_id: str) -> PublishResult:
+    from pipeline.publishing import article_record, ensure_topics, issue_record, publish
+
+    paper = load_paper(settings, paper_id)
+    articles = load_staged(settings, paper.id, issue_date, run_id)
+    folder = run_dir(settings, paper.id, issue_date, run_id)
+    failed = sorted(int(p.name[5:7]) for p in folder.glob("page-*.error.json"))
+    ok = sorted({a.page for a in articles})
+    produced = now()
+    events = [
+        ArticleEvent(article_id=a.article_id, issue_id=a.issue_id, run_id=run_id, produced_at=produced, data=a)
+        for a in articles
+    ]
+    issue_event = IssueEvent(
+        issue_id=issue_id(paper.id, issue_date),
+        paper=paper.id,
+        issue_date=issue_date,
+        run_id=run_id,
+        produced_at=produced,
+        pages_expected=max(paper.pages, len(ok) + len(failed)),
+        pages_ok=ok,
+        pages_failed=failed,
+        article_ids=[a.article_id for a in articles],
+        entities=sum(len(a.entities) for a in articles),
+        metrics=sum(len(a.metrics) for a in articles),
+    )
+    ensure_topics(settings.kafka)
+    records = [article_record(settings.kafka.articles_topic, e) for e in events]
+    records.append(issue_record(settings.kafka.issues_topic, issue_event))
+    offsets = publish(settings.kafka, records)
+    return PublishResult(
+        issue_id=issue_event.issue_id,
+        run_id=run_id,
+        offsets={t: offsets[t] for t in offsets if t == settings.kafka.articles_topic},
+        article_ids=issue_event.article_ids,
+        pages_ok=ok,
+        pages_failed=failed,
+        articles=len(articles),
+        entities=issue_event.entities,
+        metrics=issue_event.metrics,
+    )
+
+
+# ------------------------------------------------------------------------------ index + verify
+
+
+@dataclass
+class IndexResult:
+    issue_id: str
+    consumed: int
+    indexed: int
+    dead_lettered: int
+    stale_removed: int
+
+
+def index_issue(settings: Settings, published: PublishResult) -> IndexResult:
+    from pipeline.indexing import client, replay
+
+    report = replay(settings, published.offsets, published.run_id)
+    es = client.make_client(settings.es)
+    try:
+        stale = client.delete_stale(es, settings.es, published.issue_id, published.article_ids)
+    finally:
+        es.close()
+    return IndexResult(published.issue_id, report.consumed, report.indexed, report.dead_lettered, stale)
+
+
+def verify_issue(settings: Settings, published: PublishResult, indexed: IndexResult) -> dict[str, Any]:
+    from pipeline.indexing import client
+
+    es = client.make_client(settings.es)
+    try:
+        client.refresh(es, settings.es)
+        in_index = client.count_issue(es, settings.es, published.issue_id)
+    finally:
+        es.close()
+    summary = {
+        "issue_id": published.issue_id,
+        "run_id": published.run_id,
+        "pages_ok": len(published.pages_ok),
+        "pages_failed": published.pages_failed,
+        "articles": published.articles,
+        "entities": published.entities,
+        "metrics": published.metrics,
+        "indexed": indexed.indexed,
+        "in_index": in_index,
+        "dead_letters": indexed.dead_lettered + len(published.pages_failed),
+        "stale_removed": indexed.stale_removed,
+    }
+    expected = published.articles - indexed.dead_lettered
+    if in_index != expected:
+        raise CountMismatch(f"{published.issue_id}: {in_index} documents in the index, expected {expected}")
+    log.info("run summary %s", json.dumps(summary, ensure_ascii=False))
+    return summary
+
+
+@dataclass
+class IssueRun:
+    pages: list[PageResult] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def run_issue(settings: Settings, paper_id: str, issue_date: date, run_id: str, progress: Any = None) -> IssueRun:
+    """The whole pipeline for one issue, without Airflow (what ``inkstream run`` does)."""
+    result = IssueRun()
+    pages = plan_pages(settings, paper_id, issue_date)
+    folder = run_dir(settings, paper_id, issue_date, run_id)
+    if folder.exists():
+        shutil.rmtree(folder)
+    for page in pages:
+        try:
+            result.pages.append(process_page(settings, paper_id, issue_date, page, run_id))
+        except InvalidPage as exc:
+            result.pages.append(PageResult(page=page, ok=False, error=str(exc)))
+        if progress is not None:
+            progress()
+    published = publish_issue(settings, paper_id, issue_date, run_id)
+    indexed = index_issue(settings, published)
+    result.summary = verify_issue(settings, published, indexed)
+    return result
