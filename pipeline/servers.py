@@ -110,8 +110,7 @@ def wait_kafka(bootstrap: str, timeout_s: float = 30.0) -> None:
     last: Exception | None = None
     while time.monotonic() < deadline:
         try:
-            admin = KafkaAdminClient(bootstrap_servers=[bootstrap], request_timeout_ms=2000,
-                                     api_version_auto_timeout_ms=2000)
+            admin = KafkaAdminClient(bootstrap_servers=[bootstrap], request_timeout_ms=3000)
             try:
                 admin.list_topics()
                 return

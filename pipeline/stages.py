@@ -148,6 +148,8 @@ def _dead_letter_page(
 @dataclass
 class PublishResult:
     issue_id: str
+    paper: str
+    issue_date: str
     run_id: str
     offsets: dict[str, dict[int, list[int]]]
     article_ids: list[str]
@@ -167,14 +169,16 @@ def load_staged(settings: Settings, paper_id: str, issue_date: date, run_id: str
     return out
 
 
-def publish_issue(settings: Settings, paper_id: str, issue_date: date, run_id: str) -> PublishResult:
+def publish_issue(
+    settings: Settings, paper_id: str, issue_date: date, run_id: str, planned: list[int] | None = None
+) -> PublishResult:
     from pipeline.publishing import article_record, ensure_topics, issue_record, publish
 
     paper = load_paper(settings, paper_id)
     articles = load_staged(settings, paper.id, issue_date, run_id)
     folder = run_dir(settings, paper.id, issue_date, run_id)
-    failed = sorted(int(p.name[5:7]) for p in folder.glob("page-*.error.json"))
-    ok = sorted({a.page for a in articles})
+    ok = sorted(int(p.name[5:-6]) for p in folder.glob("page-*.jsonl"))
+    failed = sorted(set(planned or []) - set(ok) | {int(p.name[5:-11]) for p in folder.glob("page-*.error.json")})
     produced = now()
     events = [
         ArticleEvent(article_id=a.article_id, issue_id=a.issue_id, run_id=run_id, produced_at=produced, data=a)
@@ -199,6 +203,8 @@ def publish_issue(settings: Settings, paper_id: str, issue_date: date, run_id: s
     offsets = publish(settings.kafka, records)
     return PublishResult(
         issue_id=issue_event.issue_id,
+        paper=paper.id,
+        issue_date=issue_date.isoformat(),
         run_id=run_id,
         offsets={t: offsets[t] for t in offsets if t == settings.kafka.articles_topic},
         article_ids=issue_event.article_ids,
@@ -260,6 +266,9 @@ def verify_issue(settings: Settings, published: PublishResult, indexed: IndexRes
     if in_index != expected:
         raise CountMismatch(f"{published.issue_id}: {in_index} documents in the index, expected {expected}")
     log.info("run summary %s", json.dumps(summary, ensure_ascii=False))
+    folder = run_dir(settings, published.paper, date.fromisoformat(published.issue_date), published.run_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
     return summary
 
 
@@ -283,7 +292,7 @@ def run_issue(settings: Settings, paper_id: str, issue_date: date, run_id: str, 
             result.pages.append(PageResult(page=page, ok=False, error=str(exc)))
         if progress is not None:
             progress()
-    published = publish_issue(settings, paper_id, issue_date, run_id)
+    published = publish_issue(settings, paper_id, issue_date, run_id, planned=pages)
     indexed = index_issue(settings, published)
     result.summary = verify_issue(settings, published, indexed)
     return result

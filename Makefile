@@ -1,0 +1,45 @@
+# One command per job; CI runs `make test` (see .ci/run).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+
+.PHONY: help demo test lint quality bench install tools clean
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 required"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)  ## create .venv and install inkstream with every extra (pinned by constraints.txt)
+
+tools:  ## Debian tools the tests use (docker-compose to validate the compose file)
+	@command -v docker-compose >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get install -y -qq docker-compose >/dev/null 2>&1 || \
+	    (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq docker-compose >/dev/null 2>&1)) ; \
+	  else sudo apt-get install -y -qq docker-compose >/dev/null 2>&1; fi; } || true
+
+demo: install  ## run newspaper_ingest (Airflow dag.test) on the sample issues against local servers
+	$(BIN)/inkstream demo
+
+test: install tools  ## the whole test suite: unit, quality gate, integration, DAG, end to end
+	$(BIN)/pytest
+
+lint: install  ## ruff
+	$(BIN)/ruff check pipeline dags tests bench
+
+quality: install  ## the golden-set quality gate only
+	$(BIN)/pytest -m quality
+
+bench: install  ## benchmarks (throughput as ratios to baselines measured in the same run)
+	$(BIN)/python bench/run_all.py
+
+clean:  ## stop local servers, remove .inkstream/
+	-$(BIN)/inkstream down
+	rm -rf .inkstream

@@ -1,0 +1,66 @@
+"""Shared DAG wiring: default args, paper configs (read as plain TOML), error mapping.
+
+Kept light: no pipeline/jieba/kafka/elasticsearch imports at parse time.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tomllib
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+PAPERS_DIR = Path(os.environ.get("INKSTREAM_PAPERS_DIR", Path(__file__).resolve().parent.parent / "papers"))
+DEFAULT_PAPER = os.environ.get("INKSTREAM_DEFAULT_PAPER", "grrb")
+_RETRY_DELAY = float(os.environ.get("INKSTREAM_AIRFLOW_RETRY_DELAY_S", "30"))
+
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": "inkstream",
+    "retries": int(os.environ.get("INKSTREAM_AIRFLOW_RETRIES", "3")),
+    "retry_delay": timedelta(seconds=_RETRY_DELAY),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=10),
+}
+
+
+def paper_configs() -> list[dict[str, Any]]:
+    papers = []
+    for path in sorted(PAPERS_DIR.glob("*.toml")):
+        with path.open("rb") as fh:
+            papers.append(tomllib.load(fh))
+    return papers
+
+
+def dag_id_for(paper_id: str) -> str:
+    return "newspaper_ingest" if paper_id == DEFAULT_PAPER else f"newspaper_ingest__{paper_id}"
+
+
+def fail_fast_on_terminal(fn: Callable[P, R]) -> Callable[P, R]:
+    """TerminalError -> AirflowFailException (no retries); anything else keeps Airflow's retries."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from pipeline.errors import TerminalError
+
+        try:
+            return fn(*args, **kwargs)
+        except TerminalError as exc:
+            raise AirflowFailException(str(exc)) from exc
+
+    return wrapper
+
+
+def issue_date(context: Any, timezone: str) -> Any:
+    """The issue a run is for: its logical date in the paper's time zone."""
+    import pendulum
+
+    logical = context.get("logical_date") or context["dag_run"].run_after
+    return pendulum.instance(logical).in_timezone(timezone).date()

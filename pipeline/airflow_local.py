@@ -1,0 +1,166 @@
+"""Run the project's DAGs locally: ``inkstream demo`` (dag.test per sample day) and
+``inkstream airflow`` (standalone UI). Airflow reads its config from the environment at import
+time, so Airflow itself runs in a child process with the environment prepared here."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pipeline import PROJECT_ROOT
+from pipeline.config import Settings, load_paper
+from pipeline.errors import PipelineError
+
+DAGS_FOLDER = PROJECT_ROOT / "dags"
+
+
+def airflow_env(settings: Settings, home: Path | None = None) -> dict[str, str]:
+    home = home or settings.data_dir / "airflow"
+    home.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.update(
+        AIRFLOW_HOME=str(home),
+        AIRFLOW__CORE__DAGS_FOLDER=str(DAGS_FOLDER),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
+        AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="True",
+        AIRFLOW__LOGGING__LOGGING_LEVEL=env.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING"),
+        INKSTREAM_DATA_DIR=str(settings.data_dir),
+        INKSTREAM_SOURCE_ROOT=str(settings.source_root),
+        INKSTREAM_PAPERS_DIR=str(settings.papers_dir),
+        INKSTREAM_DEFAULT_PAPER=settings.default_paper,
+        INKSTREAM_KAFKA__BOOTSTRAP_SERVERS=json.dumps(settings.kafka.bootstrap_servers),
+        INKSTREAM_ES__URL=settings.es.url,
+    )
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(DAGS_FOLDER), env.get("PYTHONPATH", "")) if p)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def migrate(env: dict[str, str]) -> None:
+    marker = Path(env["AIRFLOW_HOME"]) / ".migrated"
+    if marker.is_file():
+        return
+    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    marker.write_text("ok")
+
+
+def dag_test(env: dict[str, str], dag_id: str, days: list[date]) -> list[dict[str, Any]]:
+    """Run ``dag.test()`` for each day in a child process; returns one result per day."""
+    migrate(env)
+    cmd = [sys.executable, "-m", "pipeline.airflow_local", dag_id, *[d.isoformat() for d in days]]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    results = [json.loads(line[7:]) for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+    if proc.returncode != 0 or len(results) != len(days):
+        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
+        raise PipelineError(f"dag.test of {dag_id} failed (exit {proc.returncode}):\n{tail}")
+    return results
+
+
+def _child(dag_id: str, days: list[str]) -> int:  # pragma: no cover - runs under Airflow
+    import pendulum
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+    if bag.import_errors:
+        print(f"import errors: {bag.import_errors}", file=sys.stderr)
+        return 2
+    dag = bag.get_dag(dag_id)
+    code = 0
+    for day in days:
+        tz = "Asia/Shanghai"
+        logical = pendulum.parse(day, tz=tz).add(hours=7)
+        run = dag.test(logical_date=logical)
+        tis = {ti.task_id + (f"[{ti.map_index}]" if ti.map_index >= 0 else ""): str(ti.state)
+               for ti in run.get_task_instances()}
+        print("RESULT " + json.dumps({"day": day, "run_id": run.run_id, "state": str(run.state), "tasks": tis}))
+        if str(run.state) != "success":
+            code = 1
+    return code
+
+
+def run_demo(settings: Settings, keep_running: bool, console: Any) -> None:
+    """Local servers + the newspaper_ingest DAG for every sample day + a search."""
+    from pipeline import servers
+    from pipeline.indexing import client
+    from pipeline.stages import run_dir, source_for
+
+    started = time.monotonic()
+    state = servers.read_state(settings.data_dir)
+    if not state:
+        kafka_port = 9092 if not servers.port_in_use(9092) else servers.free_port()
+        es_port = 9200 if not servers.port_in_use(9200) else servers.free_port()
+        state = servers.up(settings.data_dir, kafka_port, es_port)
+    else:
+        servers.wait_kafka(state["kafka"].address)
+        servers.wait_elasticsearch(state["elasticsearch"].address)
+    console.print(f"Kafka (protocol)       {state['kafka'].address}")
+    console.print(f"Elasticsearch (REST)   {state['elasticsearch'].address}")
+    settings = settings.model_copy(
+        update={
+            "kafka": settings.kafka.model_copy(update={"bootstrap_servers": [state["kafka"].address]}),
+            "es": settings.es.model_copy(update={"url": state["elasticsearch"].address}),
+        }
+    )
+    paper = load_paper(settings, settings.default_paper)
+    days = source_for(settings, paper).available_dates(paper.id)
+    env = airflow_env(settings)
+    console.print(f"Airflow: dag.test() of newspaper_ingest for {len(days)} sample day(s): "
+                  f"{', '.join(d.isoformat() for d in days)}")
+    results = dag_test(env, "newspaper_ingest", days)
+    for res in results:
+        summary_file = run_dir(settings, paper.id, date.fromisoformat(res["day"]), res["run_id"]) / "summary.json"
+        summary = json.loads(summary_file.read_text(encoding="utf-8")) if summary_file.is_file() else {}
+        console.print(f"  {res['day']}  run {res['state']:8}  pages {summary.get('pages_ok')}  "
+                      f"articles {summary.get('articles')}  entities {summary.get('entities')}  "
+                      f"metrics {summary.get('metrics')}  indexed {summary.get('in_index')}  "
+                      f"dead letters {summary.get('dead_letters')}")
+    es = client.make_client(settings.es)
+    try:
+        client.refresh(es, settings.es)
+        query = "工会"
+        hits = list(client.search(es, settings.es, query, size=5))
+    finally:
+        es.close()
+    console.print(f"\nSearch {query!r} → {len(hits)} hit(s):")
+    for hit in hits:
+        console.print(f"  {hit['issue_date']}  第{hit['page']}版  {hit['headline']}")
+    console.print(
+        f"\nDone in {time.monotonic() - started:.0f}s. Where to look:\n"
+        f"  inkstream search 快递员        search the index (headline, date, page)\n"
+        f"  {settings.es.url}/{settings.es.alias}/_search   the Elasticsearch index\n"
+        f"  {settings.data_dir / 'staging'}   per-run staging files and summary.json\n"
+        f"  {settings.data_dir / 'airflow'}   Airflow home (logs); `inkstream airflow` starts the UI\n"
+        f"  inkstream down                  stop the local servers"
+    )
+    if not hits:
+        raise PipelineError("the demo search found nothing")
+    if not keep_running:
+        servers.down(settings.data_dir)
+
+
+def standalone(settings: Settings, port: int) -> None:
+    """``airflow standalone`` with the project's DAGs (SQLite; examples off)."""
+    env = airflow_env(settings)
+    env.update(
+        AIRFLOW__API__PORT=str(port),
+        AIRFLOW__API__BASE_URL=f"http://localhost:{port}",
+        AIRFLOW__CORE__PARALLELISM="4",
+        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS="False",
+    )
+    migrate(env)
+    home = Path(env["AIRFLOW_HOME"])
+    print(f"Airflow UI: http://localhost:{port}  (user 'admin'; the password is printed by Airflow below "
+          f"and stored in {home}/simple_auth_manager_passwords.json.generated)")
+    os.execvpe(sys.executable, [sys.executable, "-m", "airflow", "standalone"], env)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(_child(sys.argv[1], sys.argv[2:]))

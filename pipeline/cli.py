@@ -1,0 +1,275 @@
+"""``inkstream`` command line. Every verb has ``--help``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from pipeline.config import Settings, load_paper
+from pipeline.errors import PipelineError
+
+app = typer.Typer(help="inkstream: newspaper e-paper pages -> articles -> Kafka -> Elasticsearch.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+console = Console(stderr=True)
+out = Console(soft_wrap=True)
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _dump(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    console.print(f"[red]error:[/red] {exc}")
+    return typer.Exit(code=1)
+
+
+# ----------------------------------------------------------------------------- servers
+
+
+@app.command()
+def up(
+    kafka_port: Annotated[int, typer.Option(help="Kafka-protocol port")] = 9092,
+    es_port: Annotated[int, typer.Option(help="Elasticsearch-REST port")] = 9200,
+) -> None:
+    """Start the local Kafka-protocol and Elasticsearch-compatible servers (data under .inkstream/)."""
+    from pipeline import servers
+
+    settings = _settings()
+    try:
+        running = servers.up(settings.data_dir, kafka_port, es_port)
+    except PipelineError as exc:
+        raise _fail(exc) from exc
+    for info in running.values():
+        out.print(f"{info.name:14} {info.address:26} pid {info.pid}  log {info.log}")
+    out.print(f"export INKSTREAM_KAFKA__BOOTSTRAP_SERVERS='[\"{running['kafka'].address}\"]'")
+    out.print(f"export INKSTREAM_ES__URL={running['elasticsearch'].address}")
+
+
+@app.command()
+def down() -> None:
+    """Stop the local servers started by `inkstream up`."""
+    from pipeline import servers
+
+    stopped = servers.down(_settings().data_dir)
+    out.print("stopped: " + (", ".join(stopped) or "nothing was running"))
+
+
+# ----------------------------------------------------------------------------- stages
+
+
+@app.command()
+def split(page_file: Annotated[Path, typer.Argument(help="a page text file")]) -> None:
+    """Split one page into articles and blocks; prints JSON."""
+    from pipeline.errors import InvalidPage
+    from pipeline.segmentation import segment_page
+    from pipeline.sources import decode_page
+
+    try:
+        text, _ = decode_page(page_file.read_bytes(), str(page_file), _settings().limits.max_page_bytes)
+    except (InvalidPage, OSError) as exc:
+        raise _fail(exc) from exc
+    _dump(segment_page(text).model_dump(mode="json"))
+
+
+@app.command()
+def extract(
+    issue_date: Annotated[str | None, typer.Option("--date", help="issue date (YYYY-MM-DD) for relative dates")] = None,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help='stdin holds one {"id", "text"} per line')] = False,
+) -> None:
+    """Entities, metrics and dates of text on stdin; prints JSON (one line per input line with --jsonl)."""
+    from pipeline.enrichment import extract as run_extract
+
+    day = date.fromisoformat(issue_date) if issue_date else datetime.now(UTC).date()
+    if not jsonl:
+        _dump(run_extract(sys.stdin.read(), day).model_dump(mode="json"))
+        return
+    for n, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            text = item["text"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise _fail(ValueError(f"line {n}: expected {{\"id\", \"text\"}}: {exc}")) from exc
+        result = {"id": item.get("id"), **run_extract(text, day).model_dump(mode="json")}
+        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+
+
+def _dates(settings: Settings, paper: str, day: str | None, all_dates: bool) -> list[date]:
+    from pipeline.stages import source_for
+
+    if day:
+        return [date.fromisoformat(day)]
+    cfg = load_paper(settings, paper)
+    found = source_for(settings, cfg).available_dates(cfg.id)
+    if not found:
+        raise _fail(PipelineError(f"no issues of {paper} under {settings.source_root / paper}"))
+    return found if all_dates else found
+
+
+@app.command()
+def run(
+    issue_date: Annotated[str | None, typer.Option("--date", help="one issue date; default: every issue found")] = None,
+    source: Annotated[Path | None, typer.Option(help="issue root folder (<root>/<paper>/<date>/NN.txt)")] = None,
+    paper: Annotated[str | None, typer.Option(help="paper id (papers/<id>.toml)")] = None,
+) -> None:
+    """Run the pipeline for one or more issues without Airflow."""
+    from pipeline import stages
+
+    if source is not None:
+        os.environ["INKSTREAM_SOURCE_ROOT"] = str(source.resolve())
+    settings = _settings()
+    paper_id = paper or settings.default_paper
+    days = _dates(settings, paper_id, issue_date, all_dates=True)
+    run_id = "cli__" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    failed = False
+    for day in days:
+        pages = stages.plan_pages(settings, paper_id, day)
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task(f"{paper_id} {day}", total=len(pages))
+            try:
+                result = stages.run_issue(settings, paper_id, day, run_id, progress=lambda: bar.advance(task))
+            except PipelineError as exc:
+                console.print(f"[red]{paper_id} {day} failed:[/red] {exc}")
+                failed = True
+                continue
+        for page in result.pages:
+            if not page.ok:
+                console.print(f"[yellow]page {page.page} failed:[/yellow] {page.error}")
+        _dump(result.summary)
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def index(
+    follow: Annotated[bool, typer.Option("--follow", help="follow the topic with a consumer group (service)")] = False,
+) -> None:
+    """Index Kafka -> Elasticsearch. With --follow: the long-running indexer service."""
+    from pipeline.indexing import follow as follow_topic
+
+    if not follow:
+        raise _fail(PipelineError("bounded replays run inside `inkstream run` and the DAG; use --follow"))
+    settings = _settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    run_id = "indexer__" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    try:
+        follow_topic(settings, run_id, on_batch=lambda r: console.print(f"indexed {r.indexed}, deleted {r.deleted}, "
+                                                                        f"dead-lettered {r.dead_lettered}"))
+    except KeyboardInterrupt:
+        console.print("stopped")
+    except PipelineError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Chinese text, a name, an organisation…")],
+    size: Annotated[int, typer.Option(help="how many hits")] = 10,
+) -> None:
+    """Print matching headlines with issue date and page."""
+    from pipeline.indexing import client
+
+    settings = _settings()
+    es = client.make_client(settings.es)
+    try:
+        hits = list(client.search(es, settings.es, query, size))
+    except PipelineError as exc:
+        raise _fail(exc) from exc
+    finally:
+        es.close()
+    table = Table(title=f"{len(hits)} hit(s) for {query!r}")
+    for col in ("date", "page", "headline", "id"):
+        table.add_column(col)
+    for hit in hits:
+        table.add_row(str(hit.get("issue_date")), str(hit.get("page")), hit.get("headline") or "—",
+                      hit.get("article_id", ""))
+    out.print(table)
+    if not hits:
+        raise typer.Exit(code=3)
+
+
+# ----------------------------------------------------------------------------- quality
+
+eval_app = typer.Typer(help="Measure quality on the golden sets.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("segmentation")
+def eval_segmentation(
+    verbose: Annotated[bool, typer.Option("-v", help="list every error")] = False,
+) -> None:
+    """Article boundary P/R/F1, headline/body exact, byline accuracy on the golden pages."""
+    from pipeline import PROJECT_ROOT
+    from pipeline.evaluation.segmentation import evaluate, golden_pages
+
+    roots = [PROJECT_ROOT / "samples" / "src", PROJECT_ROOT / "tests" / "golden" / "segmentation"]
+    scores = evaluate(golden_pages(roots), PROJECT_ROOT)
+    _dump(scores.as_dict())
+    if verbose:
+        for line in scores.errors:
+            console.print(line)
+
+
+# ----------------------------------------------------------------------------- samples
+
+
+@app.command()
+def samples(
+    check: Annotated[bool, typer.Option(help="fail if samples/issues is out of date instead of writing")] = False,
+) -> None:
+    """Render samples/src/*.page (team-written markup) into the sample issues under samples/issues."""
+    from pipeline.evaluation.samples import build_samples
+
+    stale = build_samples(check=check)
+    if check and stale:
+        raise _fail(PipelineError(f"out of date: {', '.join(stale)} (run `inkstream samples`)"))
+    out.print(f"{'checked' if check else 'wrote'} sample issues ({len(stale)} changed)")
+
+
+# ----------------------------------------------------------------------------- airflow
+
+
+@app.command()
+def airflow(
+    port: Annotated[int, typer.Option(help="UI / API port")] = 8080,
+) -> None:
+    """Start Airflow locally (standalone, SQLite, the project's DAGs, examples off)."""
+    from pipeline.airflow_local import standalone
+
+    standalone(_settings(), port)
+
+
+@app.command()
+def demo(
+    keep_running: Annotated[bool, typer.Option(help="leave the local servers running afterwards")] = True,
+) -> None:
+    """The README's first command: local servers + the newspaper_ingest DAG for every sample day."""
+    from pipeline.airflow_local import run_demo
+
+    try:
+        run_demo(_settings(), keep_running=keep_running, console=out)
+    except PipelineError as exc:
+        raise _fail(exc) from exc
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
