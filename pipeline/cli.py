@@ -241,6 +241,15 @@ def samples(
     out.print(f"{'checked' if check else 'wrote'} sample issues ({len(stale)} changed)")
 
 
+@app.command()
+def schemas() -> None:
+    """Regenerate schemas/*.schema.json from the pydantic models."""
+    from pipeline.schemas import write_all
+
+    written = write_all()
+    out.print(f"{len(written)} schema file(s) updated")
+
+
 # ----------------------------------------------------------------------------- airflow
 
 

@@ -18,7 +18,8 @@ def plain_tokenizer() -> Any:
     tok = jieba.Tokenizer()
     tok.initialize()
     for path in sorted(LEXICON.glob("*.dict.txt")):
-        tok.load_userdict(str(path))
+        with path.open("rb") as fh:  # a file object: jieba leaves paths it opens unclosed
+            tok.load_userdict(fh)
     return tok
 
 

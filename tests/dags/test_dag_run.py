@@ -1,0 +1,45 @@
+"""Run newspaper_ingest with dag.test() against the local Kafka and Elasticsearch."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+from pipeline import PROJECT_ROOT
+from pipeline.airflow_local import airflow_env, dag_test
+from pipeline.config import Settings
+from pipeline.indexing import client
+
+DAY = date(2026, 11, 19)
+
+
+def _issue_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "issues"
+    shutil.copytree(PROJECT_ROOT / "samples" / "issues" / "grrb" / DAY.isoformat(), root / "grrb" / DAY.isoformat())
+    return root
+
+
+def test_dag_run_publishes_indexes_and_articles_are_searchable(settings: Settings, tmp_path: Path) -> None:
+    root = _issue_copy(tmp_path)
+    (root / "grrb" / DAY.isoformat() / "03.txt").write_bytes(b"\x00\x01\x02" * 1000)  # one broken page
+    s = settings.model_copy(update={"source_root": root})
+    env = airflow_env(s, tmp_path / "airflow")
+    env["INKSTREAM_AIRFLOW_RETRY_DELAY_S"] = "1"
+    [result] = dag_test(env, "newspaper_ingest", [DAY])
+    assert result["state"] == "success", result
+    tasks = result["tasks"]
+    assert tasks["wait_for_issue"] == tasks["plan_pages"] == tasks["publish"] == "success"
+    assert tasks["index"] == tasks["verify"] == "success"
+    pages = {k: v for k, v in tasks.items() if k.startswith("process_page[")}
+    assert len(pages) == 4 and sorted(pages.values()) == ["failed", "success", "success", "success"]
+    es = client.make_client(s.es)
+    try:
+        client.refresh(es, s.es)
+        hits = list(client.search(es, s.es, "吴长河"))  # page 3 is broken: its feature must be absent
+        assert hits == []
+        hits = list(client.search(es, s.es, "暖屋"))
+        assert hits and all(h["issue_date"] == DAY.isoformat() for h in hits)
+        assert client.count_issue(es, s.es, f"grrb-{DAY}") > 0
+    finally:
+        es.close()

@@ -1,0 +1,1 @@
+"""Integration fixtures live in tests/conftest.py (shared with tests/dags)."""

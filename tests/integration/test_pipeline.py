@@ -1,0 +1,130 @@
+"""The pipeline stages end to end against real Kafka-protocol and Elasticsearch-compatible servers."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from pipeline import PROJECT_ROOT
+from pipeline.config import Settings
+from pipeline.indexing import client
+from pipeline.indexing.indexer import iter_topic
+from pipeline.models import DeadLetter
+from pipeline.stages import run_issue
+
+DAY = date(2026, 11, 18)
+
+
+def _copy_issue(tmp_path: Path) -> Path:
+    root = tmp_path / "issues"
+    shutil.copytree(PROJECT_ROOT / "samples" / "issues" / "grrb" / DAY.isoformat(), root / "grrb" / DAY.isoformat())
+    return root
+
+
+def _with_source(settings: Settings, root: Path) -> Settings:
+    return settings.model_copy(update={"source_root": root})
+
+
+def _ids(settings: Settings) -> set[str]:
+    es = client.make_client(settings.es)
+    try:
+        client.refresh(es, settings.es)
+        res = es.search(index=settings.es.alias, query={"term": {"issue_id": f"grrb-{DAY}"}}, size=100)
+        return {h["_id"] for h in res["hits"]["hits"]}
+    finally:
+        es.close()
+
+
+def test_run_issue_publishes_indexes_and_makes_articles_searchable(settings: Settings) -> None:
+    result = run_issue(settings, "grrb", DAY, "run-1")
+    summary = result.summary
+    assert summary["pages_ok"] == 4 and summary["pages_failed"] == []
+    assert summary["articles"] == summary["in_index"] == summary["indexed"] > 0
+    assert summary["entities"] > 0 and summary["metrics"] > 0
+    es = client.make_client(settings.es)
+    try:
+        hits = list(client.search(es, settings.es, "快递员"))
+        assert any("快递" in (h["headline"] or "") for h in hits)
+        doc = es.get(index=settings.es.alias, id=hits[0]["article_id"])["_source"]
+        assert doc["paper_name"] == "工人日报" and doc["issue_date"] == DAY.isoformat()
+        assert doc["tokens"] and doc["body"]
+    finally:
+        es.close()
+
+
+def test_rerun_is_idempotent_and_removes_stale_articles(settings: Settings, tmp_path: Path) -> None:
+    root = _copy_issue(tmp_path)
+    s = _with_source(settings, root)
+    first = run_issue(s, "grrb", DAY, "run-1").summary
+    before = _ids(s)
+    again = run_issue(s, "grrb", DAY, "run-2").summary
+    assert _ids(s) == before and again["in_index"] == first["in_index"]
+    # a newer segmentation of the same issue: page 4 no longer yields its articles
+    (root / "grrb" / DAY.isoformat() / "04.txt").write_text("临江区举办职工篮球联赛\n\n本报讯 近日,比赛开幕。\n",
+                                                           encoding="utf-8")
+    third = run_issue(s, "grrb", DAY, "run-3").summary
+    after = _ids(s)
+    assert third["stale_removed"] > 0
+    assert len(after) == third["articles"] == third["in_index"]
+    assert not any(i.startswith(f"grrb-{DAY}-p04") for i in before - after) or third["stale_removed"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b"", "empty"),
+        (bytes(range(1, 32)) * 200, "control characters"),
+        (bytes(range(256)) * 40, "neither UTF-8 nor GB18030"),
+        ("标题\n\n正文".encode("utf-16"), "neither UTF-8 nor GB18030"),
+    ],
+)
+def test_a_broken_page_is_dead_lettered_and_the_rest_of_the_issue_is_published(
+    settings: Settings, tmp_path: Path, content: bytes, why: str
+) -> None:
+    root = _copy_issue(tmp_path)
+    (root / "grrb" / DAY.isoformat() / "02.txt").write_bytes(content)
+    s = _with_source(settings, root)
+    result = run_issue(s, "grrb", DAY, "run-bad")
+    failed = [p for p in result.pages if not p.ok]
+    assert [p.page for p in failed] == [2]
+    assert why in (failed[0].error or "")
+    assert result.summary["pages_failed"] == [2] and result.summary["pages_ok"] == 3
+    assert result.summary["in_index"] == result.summary["articles"] > 0
+    letters = [DeadLetter.model_validate_json(r.value) for r in iter_topic(s, s.kafka.deadletter_topic)]
+    assert [(d.page, d.stage) for d in letters] == [(2, "source")]
+    assert why in letters[0].reason and letters[0].run_id == "run-bad"
+
+
+def test_gb18030_and_bom_pages_are_read(settings: Settings, tmp_path: Path) -> None:
+    root = _copy_issue(tmp_path)
+    folder = root / "grrb" / DAY.isoformat()
+    text1 = (folder / "01.txt").read_text(encoding="utf-8")
+    (folder / "01.txt").write_bytes(text1.encode("gb18030"))
+    text3 = (folder / "03.txt").read_text(encoding="utf-8")
+    (folder / "03.txt").write_bytes(b"\xef\xbb\xbf" + text3.encode("utf-8"))
+    summary = run_issue(_with_source(settings, root), "grrb", DAY, "run-enc").summary
+    assert summary["pages_ok"] == 4
+
+
+def test_elasticsearch_rejection_goes_to_the_dead_letter_topic(settings: Settings) -> None:
+    es = Elasticsearch(settings.es.url)
+    try:  # a conflicting mapping: paper as integer makes every document fail
+        es.indices.create(index=settings.es.index_name, mappings={"properties": {"paper": {"type": "integer"}}})
+        es.indices.put_alias(index=settings.es.index_name, name=settings.es.alias)
+    finally:
+        es.close()
+    from pipeline.stages import index_issue, process_page, publish_issue, verify_issue
+
+    process_page(settings, "grrb", DAY, 4, "run-dlq")
+    published = publish_issue(settings, "grrb", DAY, "run-dlq", planned=[4])
+    indexed = index_issue(settings, published)
+    assert indexed.dead_lettered == published.articles > 0 and indexed.indexed == 0
+    letters = [DeadLetter.model_validate_json(r.value) for r in iter_topic(settings, settings.kafka.deadletter_topic)]
+    assert len(letters) == published.articles
+    assert {d.stage for d in letters} == {"index"} and all(d.original and d.source_offset is not None for d in letters)
+    summary = verify_issue(settings, published, indexed)
+    assert summary["dead_letters"] == published.articles and summary["in_index"] == 0
