@@ -34,8 +34,9 @@ class SegmentationRules(BaseModel):
     editor_note: str
     deck_separators: tuple[str, ...]
     subheadline_prefixes: tuple[str, ...]
-    affinity_ratio: float
-    affinity_min: float
+    affinity_max_df: int
+    affinity_margin_contiguous: int
+    affinity_margin_after_break: int
     banners: tuple[str, ...] = ()
 
     @classmethod

@@ -12,7 +12,6 @@ Time is linear in page size: per unit, work is bounded by the number of open art
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -124,6 +123,9 @@ def is_title_like(text: str, rules: SegmentationRules) -> bool:
         return False
     if text[0] in rules.continuation_starts:
         return False
+    outside_quotes = re.sub(r"“[^”]*”|\"[^\"]*\"", "", text)
+    if sum(outside_quotes.count(c) for c in ",，;；") >= 2:
+        return False  # a clause list: a cut paragraph, not a headline
     stripped = text.rstrip(rules.closers + " ")
     return bool(stripped) and stripped[-1] not in rules.sentence_end + ",，:：、"
 
@@ -163,6 +165,9 @@ class _Segmenter:
         self.units = split_units(text)
         for unit in self.units:
             unit.kind = classify(unit, rules)
+        for prev, unit in zip(self.units, self.units[1:], strict=False):
+            if unit.kind == "title" and prev.kind == "byline":
+                unit.kind = "para"  # a standalone byline is followed by the body, not by a title
         self.arts: list[_Art] = []
         self.blocks: list[_Blk] = []
         self.cur: _Art | None = None
@@ -170,10 +175,10 @@ class _Segmenter:
         df: Counter[str] = Counter()
         for unit in self.units:
             df.update(set(_bigrams(unit.text)))
-        n = max(len(self.units), 1)
-        self.idf = {b: math.log(1 + n / c) for b, c in df.items()}
+        self.df = df
         self.last: Unit | None = None
         self.subhead: Unit | None = None  # a subhead waiting for its paragraph
+        self.subhead_prev: Unit | None = None
 
     # ------------------------------------------------------------------ helpers
     def _next(self, i: int) -> Unit | None:
@@ -210,11 +215,9 @@ class _Segmenter:
         )
 
     def _affinity(self, unit: Unit, art: _Art) -> float:
-        grams = set(_bigrams(unit.text))
-        total = sum(self.idf.get(g, 0.0) for g in grams)
-        if not total:
-            return 0.0
-        return sum(self.idf.get(g, 0.0) for g in grams if g in art.bigrams) / total
+        """How many of the unit's distinctive trigrams (rare on this page) the article already has."""
+        grams = {g for g in _bigrams(unit.text) if self.df.get(g, 0) <= self.rules.affinity_max_df}
+        return float(sum(1 for g in grams if g in art.bigrams))
 
     def _add_para(self, art: _Art, unit: Unit, text: str, join: bool) -> None:
         text, marker = self._strip_markers(art, text)
@@ -256,7 +259,7 @@ class _Segmenter:
             a_other, a_cur = self._affinity(unit, art), self._affinity(unit, cur)
             if a_other > a_cur:
                 score += 1
-            elif a_cur > 2 * a_other:
+            elif a_cur >= a_other + 2:
                 score -= 1
         return score
 
@@ -338,6 +341,7 @@ class _Segmenter:
                 self._late_title(untitled, unit, nxt)
             elif self.cur is not None and self.cur.paragraphs and len(unit.text) <= self.rules.max_subhead_chars:
                 self.subhead = unit  # its article is the one the next paragraph goes to
+                self.subhead_prev = self.last
             else:
                 self._titled(unit)
         elif untitled:
@@ -387,7 +391,7 @@ class _Segmenter:
         subhead, self.subhead = self.subhead, None
         if subhead is not None and cur is not None:
             probe = Unit(unit.idx, subhead.text + unit.text, unit.start, unit.end)
-            target = self._by_affinity(probe, cur)
+            target = self._by_affinity(probe, cur, contiguous=self.subhead_prev in cur.body_units)
             target.subheads.append(Subhead(text=subhead.text, before_paragraph=len(target.paragraphs)))
             target.body_units.append(subhead)
             self._add_para(target, unit, unit.text, join=False)
@@ -404,20 +408,22 @@ class _Segmenter:
         if cur is None:
             self._add_para(self._new(), unit, unit.text, join=False)
             return
-        target = self._by_affinity(unit, cur) if cur.paragraphs else cur
+        contiguous = self.last is not None and self.last in cur.body_units
+        target = self._by_affinity(unit, cur, contiguous) if cur.paragraphs else cur
         self._add_para(target, unit, unit.text, join=False)
 
-    def _by_affinity(self, unit: Unit, cur: _Art) -> _Art:
-        """The current article, unless another is clearly closer in vocabulary."""
+    def _by_affinity(self, unit: Unit, cur: _Art, contiguous: bool) -> _Art:
+        """The current article, unless another shares clearly more of the unit's rare vocabulary.
+
+        Right after the current article's own paragraph (contiguous) the bar is much higher than
+        after an interruption (caption, another article, a subhead after one)."""
         others = [a for a in self.arts if a is not cur and a.paragraphs]
         if not others:
             return cur
         own = self._affinity(unit, cur)
         best = max(others, key=lambda a: self._affinity(unit, a))
-        score = self._affinity(unit, best)
-        if score >= self.rules.affinity_min and score >= self.rules.affinity_ratio * max(own, 1e-9):
-            return best
-        return cur
+        margin = self.rules.affinity_margin_contiguous if contiguous else self.rules.affinity_margin_after_break
+        return best if self._affinity(unit, best) - own >= margin else cur
 
     # ------------------------------------------------------------------ output
     def result(self) -> PageSplit:

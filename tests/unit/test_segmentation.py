@@ -1,0 +1,117 @@
+"""Segmentation on hand-written pages: layout cases, bylines, decks, bad input, span partition."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.evaluation.golden import render
+from pipeline.segmentation import segment_page
+from pipeline.segmentation.bylines import assign_decks, parse_caption, parse_dateline, parse_standalone_byline
+from pipeline.segmentation.rules import DEFAULT_RULES as R
+
+FEATURE_SPLIT = """
+a1 B:本报记者 本报记者 {r:周青禾}
+a1 P 今年以来,江川市总工会在全市建成职工服务中心,累计发放帮扶资
+x1 C 江川市职工在服务中心办理业务。 {p:郑子衡}摄
+a2 T 北川县总工会送技能培训进车间
+a2 P «本报讯|本报讯 (记者{r:马一鸣})»11月18日,北川县总工会“技能培训进车间”活动启动,首批200名职工报名。
+a1 T:kh 江川市总推行“一站式”服务 困难职工帮扶更精准|——|“有事找工会,真管用”
+a1 P+ 金460万元。
+a1 S 整合资源建平台
+a1 P 江川市总将分散在各部门的服务集中起来,职工只需跑一次。
+a1 M:to2 (下转第2版)
+"""
+
+
+def _covered(spans: list[tuple[int, int]], text: str) -> list[int]:
+    return [i for s, e in spans for i in range(s, e) if not text[i].isspace()]
+
+
+def test_feature_with_late_title_cut_paragraph_caption_and_subhead() -> None:
+    page = render(FEATURE_SPLIT)
+    got = segment_page(page.text)
+    assert got.articles == page.gold.articles
+    assert got.blocks == page.gold.blocks
+    feature = got.articles[0]
+    assert feature.kicker == "江川市总推行“一站式”服务 困难职工帮扶更精准"
+    assert feature.headline == "“有事找工会,真管用”"
+    assert feature.paragraphs[0].endswith("发放帮扶资金460万元。")
+    assert feature.continued_to == 2
+    assert got.blocks[0].photographer == "郑子衡"
+
+
+def test_spans_partition_every_non_blank_character() -> None:
+    page = render(FEATURE_SPLIT)
+    got = segment_page(page.text)
+    covered = [i for a in got.articles for i in _covered(a.spans, page.text)]
+    covered += [i for b in got.blocks for i in _covered(b.spans, page.text)]
+    assert sorted(covered) == [i for i, ch in enumerate(page.text) if not ch.isspace()]
+
+
+def test_bylines() -> None:
+    b, start = parse_dateline("本报讯 (记者何远舟 通讯员孙岚)近日,……", R) or (None, 0)
+    assert b is not None and (b.kind, b.reporters, b.correspondents) == ("本报讯", ["何远舟"], ["孙岚"])
+    assert "近日,……".startswith("近日") and start == len("本报讯 (记者何远舟 通讯员孙岚)")
+    b2, _ = parse_dateline("新华社北京6月1日电 (记者 宋佳音 王小川)今天……", R) or (None, 0)
+    assert b2 is not None and b2.kind == "新华社" and b2.reporters == ["宋佳音", "王小川"]
+    b3, _ = parse_dateline("本报北京11月18日电 (记者孟晓光)人社部……", R) or (None, 0)
+    assert b3 is not None and b3.kind == "本报讯"
+    s = parse_standalone_byline("本报记者 韩雪 本报通讯员 田野", R)
+    assert s is not None and (s.kind, s.reporters, s.correspondents) == ("本报记者", ["韩雪"], ["田野"])
+    other = parse_standalone_byline("东海日报记者 王春生", R)
+    assert other is not None and other.kind == "东海日报"
+    assert parse_standalone_byline("记者节里的坚守与担当", R) is None
+
+
+def test_caption_credit_and_decks() -> None:
+    assert parse_caption("11月20日,职工厨艺大赛在市职工文化宫举行。 郑子衡摄", R) == (True, "郑子衡")
+    assert parse_caption("户外劳动者在服务站休息。 本报记者 林子墨 摄/东海日报", R) == (True, "林子墨")
+    assert parse_caption("职工们纷纷表示收获很大。", R) == (False, None)
+    assert assign_decks(["小车间里的大工匠", "记江川市机械制造厂高级技师林某"], R) == (
+        None, "小车间里的大工匠", "记江川市机械制造厂高级技师林某")
+    assert assign_decks(["江川市总推行一站式服务 困难职工帮扶更精准", "有事找工会"], R) == (
+        "江川市总推行一站式服务 困难职工帮扶更精准", "有事找工会", None)
+
+
+def test_briefs_page_and_banner() -> None:
+    page = render(
+        "x1 N 一线故事\n"
+        "a1 T 青山县开展农民工工资支付专项检查\n"
+        "a1 P «本报讯|本报讯 (记者{r:何远舟})»近日,青山县人社局开展专项检查,督促发放工资360万元。\n"
+        "a2 T 临江区举办职工篮球联赛\n"
+        "a2 P «本报讯|本报讯 (通讯员{c:孙岚})»11月15日,临江区职工篮球联赛开赛。\n"
+    )
+    got = segment_page(page.text)
+    assert got.articles == page.gold.articles and got.blocks == page.gold.blocks
+
+
+def test_reading_guide_is_a_block_attached_to_its_article() -> None:
+    page = render(
+        "a1 T 小巷暖屋里的工会温度\n"
+        "a1 G 阅 读 提 示\n"
+        "a1 G+ 一条小巷、一间暖屋,江川市把工会服务做进了街巷里。\n"
+        "a1 B:本报记者 本报记者 {r:韩雪}\n"
+        "a1 P 傍晚时分,老城区的职工暖屋亮起了灯。\n"
+    )
+    got = segment_page(page.text)
+    assert got.blocks == page.gold.blocks and got.blocks[0].article == 0
+    assert got.articles == page.gold.articles
+
+
+def test_bad_input_gives_an_empty_result_with_a_reason() -> None:
+    assert segment_page("").warnings == ["empty page"]
+    assert segment_page("\n\n   \n").articles == []
+    noise = segment_page("@@@@ #### %%%%\n\n!!!!")
+    assert noise.articles == [] or all(a.paragraphs for a in noise.articles)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(categories=["Lo", "Nd", "Po", "Zs"]), min_size=1, max_size=60),
+                max_size=25))
+def test_any_page_is_partitioned_exactly_once(lines: list[str]) -> None:
+    text = "\n\n".join(lines)
+    got = segment_page(text)
+    covered = [i for a in got.articles for i in _covered(a.spans, text)]
+    covered += [i for b in got.blocks for i in _covered(b.spans, text)]
+    assert sorted(covered) == [i for i, ch in enumerate(text) if not ch.isspace()]
