@@ -132,13 +132,18 @@ def run_demo(settings: Settings, keep_running: bool, console: Any) -> None:
     console.print(f"\nSearch {query!r} → {len(hits)} hit(s):")
     for hit in hits:
         console.print(f"  {hit['issue_date']}  第{hit['page']}版  {hit['headline']}")
+    exe = Path(sys.argv[0]) if Path(sys.argv[0]).name == "inkstream" else Path("inkstream")
+    try:
+        exe = exe.resolve().relative_to(Path.cwd())
+    except ValueError:
+        pass
     console.print(
         f"\nDone in {time.monotonic() - started:.0f}s. Where to look:\n"
-        f"  inkstream search 快递员        search the index (headline, date, page)\n"
+        f"  {exe} search 快递员        search the index (headline, date, page)\n"
         f"  {settings.es.url}/{settings.es.alias}/_search   the Elasticsearch index\n"
         f"  {settings.data_dir / 'staging'}   per-run staging files and summary.json\n"
-        f"  {settings.data_dir / 'airflow'}   Airflow home (logs); `inkstream airflow` starts the UI\n"
-        f"  inkstream down                  stop the local servers"
+        f"  {settings.data_dir / 'airflow'}   Airflow home (logs); `{exe} airflow` starts the UI\n"
+        f"  {exe} down                  stop the local servers"
     )
     if not hits:
         raise PipelineError("the demo search found nothing")

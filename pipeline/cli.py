@@ -109,7 +109,7 @@ def extract(
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
 
 
-def _dates(settings: Settings, paper: str, day: str | None, all_dates: bool) -> list[date]:
+def _dates(settings: Settings, paper: str, day: str | None) -> list[date]:
     from pipeline.stages import source_for
 
     if day:
@@ -118,7 +118,7 @@ def _dates(settings: Settings, paper: str, day: str | None, all_dates: bool) -> 
     found = source_for(settings, cfg).available_dates(cfg.id)
     if not found:
         raise _fail(PipelineError(f"no issues of {paper} under {settings.source_root / paper}"))
-    return found if all_dates else found
+    return found
 
 
 @app.command()
@@ -134,7 +134,7 @@ def run(
         os.environ["INKSTREAM_SOURCE_ROOT"] = str(source.resolve())
     settings = _settings()
     paper_id = paper or settings.default_paper
-    days = _dates(settings, paper_id, issue_date, all_dates=True)
+    days = _dates(settings, paper_id, issue_date)
     run_id = "cli__" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     failed = False
     for day in days:
@@ -142,7 +142,7 @@ def run(
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task(f"{paper_id} {day}", total=len(pages))
             try:
-                result = stages.run_issue(settings, paper_id, day, run_id, progress=lambda: bar.advance(task))
+                result = stages.run_issue(settings, paper_id, day, run_id, progress=lambda task=task: bar.advance(task))
             except PipelineError as exc:
                 console.print(f"[red]{paper_id} {day} failed:[/red] {exc}")
                 failed = True

@@ -133,7 +133,7 @@ def wait_elasticsearch(url: str, timeout_s: float = 30.0) -> None:
             es.info()
             es.close()
             return
-        except Exception as exc:  # noqa: BLE001 - any failure means "not yet"
+        except Exception as exc:
             last = exc
             time.sleep(0.2)
     raise TransientError(f"Elasticsearch at {url} not ready after {timeout_s}s: {last}")

@@ -41,7 +41,7 @@ def start_endpoints(data_dir: Path) -> Iterator[Endpoints]:
         try:
             servers.wait_kafka(kafka)
             servers.wait_elasticsearch(es)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             _fail_or_skip(f"servers not available: {exc}")
         yield Endpoints(kafka=kafka, es=es, local=bool(procs))
     finally:

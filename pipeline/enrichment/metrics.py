@@ -94,7 +94,7 @@ def _subject(text: str, start: int, end: int, unit: str, tokens: Sequence[tuple[
     run: list[str] = []
     pos = end
     for word, flag, t_start in after[:4]:
-        if t_start != pos or flag == "vn" or not flag.startswith(_AFTER_POS) and flag != "a":
+        if t_start != pos or flag == "vn" or (not flag.startswith(_AFTER_POS) and flag != "a"):
             break
         run.append(word)
         pos += len(word)

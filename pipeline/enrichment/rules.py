@@ -29,14 +29,17 @@ class Division:
     @property
     def level(self) -> str:
         code = self.adcode
-        if code[2:] .strip("0") == "":
+        if code[2:].strip("0") == "":
             return "province"
         if code[4:].strip("0") == "":
             return "city"
         return "county"
 
 
-_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "特别行政区", "自治州", "自治县", "省", "市", "县", "区", "盟", "旗")
+_SUFFIXES = (
+    "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "特别行政区", "自治州", "自治县",
+    "省", "市", "县", "区", "盟", "旗",
+)
 
 
 def short_name(name: str) -> str:

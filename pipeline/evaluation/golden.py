@@ -200,7 +200,7 @@ def render(source: str) -> GoldenPage:
                 it.units[0],
                 Block(
                     kind=it.block_kind,
-                    text="".join(it.block_text) if it.block_kind is BlockKind.READING_GUIDE else " ".join(it.block_text),
+                    text=("" if it.block_kind is BlockKind.READING_GUIDE else " ").join(it.block_text),
                     spans=merged(it.units),
                     photographer="、".join(it.photographer) or None,
                     article=owner,

@@ -74,8 +74,13 @@ def split_decks(text: str, rules: SegmentationRules) -> list[str]:
     return [text.strip()]
 
 
-def assign_decks(decks: list[str], rules: SegmentationRules) -> tuple[str | None, str | None, str | None]:
-    """(kicker, headline, subheadline) from one to three decks, by evidence of their shapes."""
+def assign_decks(
+    decks: list[str], rules: SegmentationRules, separate_lines: bool = False
+) -> tuple[str | None, str | None, str | None]:
+    """(kicker, headline, subheadline) from one to three decks, by evidence of their shapes.
+
+    ``separate_lines``: the decks were printed as lines of their own; without a subtitle cue the
+    upper line is the kicker (引题 sits above the main title)."""
     if not decks:
         return None, None, None
     if len(decks) == 1:
@@ -83,6 +88,13 @@ def assign_decks(decks: list[str], rules: SegmentationRules) -> tuple[str | None
     if len(decks) >= 3:
         return decks[0], decks[1], "".join(decks[2:])
     left, right = decks
-    if right.startswith(rules.subheadline_prefixes) or len(right) > len(left):
+    if right.startswith(rules.subheadline_prefixes) or right.endswith(rules.subheadline_suffixes):
+        return None, left, right  # 副题 cue: ——记…, …见闻, …综述
+    phrases = left.split()
+    if len(phrases) >= 2 and max(map(len, phrases)) <= rules.slogan_max_phrase:
+        return left, right, None  # a slogan kicker: 稳岗位 强技能 优服务
+    if re.match(rules.actor_pattern, right) and not re.match(rules.actor_pattern, left):
+        return left, right, None  # the news deck names its actor first: 南湖市提高…
+    if len(right) > len(left) and not separate_lines:
         return None, left, right
     return left, right, None

@@ -34,7 +34,14 @@ class SegmentationRules(BaseModel):
     editor_note: str
     deck_separators: tuple[str, ...]
     subheadline_prefixes: tuple[str, ...]
+    subheadline_suffixes: tuple[str, ...]
+    slogan_max_phrase: int
+    actor_pattern: str
     affinity_max_df: int
+    join_min_score: float
+    join_sure_score: float
+    join_lookahead_margin: float
+    join_lookahead_units: int
     affinity_margin_contiguous: int
     affinity_margin_after_break: int
     banners: tuple[str, ...] = ()

@@ -220,7 +220,7 @@ class _Segmenter:
         return float(sum(1 for g in grams if g in art.bigrams))
 
     def _add_para(self, art: _Art, unit: Unit, text: str, join: bool) -> None:
-        text, marker = self._strip_markers(art, text)
+        text = self._strip_markers(art, text)
         if join and art.paragraphs:
             art.paragraphs[-1] += text
         elif text:
@@ -229,7 +229,8 @@ class _Segmenter:
         art.bigrams.update(_bigrams(unit.text))
         self.cur = art
 
-    def _strip_markers(self, art: _Art, text: str) -> tuple[str, bool]:
+    def _strip_markers(self, art: _Art, text: str) -> str:
+        """Record and remove 上接/下转 markers printed at the start or end of a paragraph."""
         found = False
         for m in list(self.rules.marker_re.finditer(text)):
             if m.start() != 0 and m.end() != len(text):
@@ -240,9 +241,7 @@ class _Segmenter:
             else:
                 art.continued_to = page
             found = True
-        if found:
-            text = self.rules.marker_re.sub("", text).strip()
-        return text, found
+        return self.rules.marker_re.sub("", text).strip() if found else text
 
     def _join_score(self, unit: Unit, art: _Art, cur: _Art | None) -> float:
         text, last = unit.text, art.paragraphs[-1]
@@ -320,7 +319,7 @@ class _Segmenter:
         nxt = self._next(i)
         untitled = [a for a in self.arts if not a.title_units and a.paragraphs]
         banner = any(b in unit.text for b in self.rules.banners) or (
-            len(unit.text) <= self.rules.max_banner_chars and nxt is not None and nxt.kind == "title"
+            unit.idx == 0 and len(unit.text) <= self.rules.max_banner_chars and nxt is not None and nxt.kind == "title"
         )
         if banner and not self._is_start(nxt):
             self.blocks.append(_Blk(BlockKind.BANNER, [unit]))
@@ -402,7 +401,8 @@ class _Segmenter:
         cut = [a for a in self.arts if a is not cur and a.paragraphs and not a.last_complete(self.rules)]
         if cut:
             best = max(cut, key=lambda a: self._join_score(unit, a, cur))
-            if self._join_score(unit, best, cur) >= 1.5:
+            score = self._join_score(unit, best, cur)
+            if score >= self.rules.join_min_score and not self._better_continuation_ahead(i, best, score, cur):
                 self._add_para(best, unit, unit.text, join=True)
                 return
         if cur is None:
@@ -411,6 +411,25 @@ class _Segmenter:
         contiguous = self.last is not None and self.last in cur.body_units
         target = self._by_affinity(unit, cur, contiguous) if cur.paragraphs else cur
         self._add_para(target, unit, unit.text, join=False)
+
+    def _better_continuation_ahead(self, i: int, art: _Art, score: float, cur: _Art | None) -> bool:
+        """Is a later fragment clearly the better continuation of ``art``'s cut paragraph?"""
+        if score >= self.rules.join_sure_score:
+            return False
+        seen = 0
+        for unit in self.units[i + 1 :]:
+            if unit.kind != "para" or self._is_dateline(unit):
+                if unit.kind in ("caption", "editor", "marker"):
+                    continue
+                if unit.kind != "title":
+                    break
+                continue
+            seen += 1
+            if self._join_score(unit, art, cur) >= score + self.rules.join_lookahead_margin:
+                return True
+            if seen >= self.rules.join_lookahead_units:
+                break
+        return False
 
     def _by_affinity(self, unit: Unit, cur: _Art, contiguous: bool) -> _Art:
         """The current article, unless another shares clearly more of the unit's rare vocabulary.
@@ -448,9 +467,10 @@ class _Segmenter:
 
     def _article(self, art: _Art) -> Article:
         decks: list[str] = []
-        for unit in art.title_units:
+        for unit in sorted(art.title_units, key=lambda u: u.idx):
             decks.extend(bylines.split_decks(unit.text, self.rules))
-        kicker, headline, sub = bylines.assign_decks(decks, self.rules)
+        separate = len(art.title_units) == len(decks) > 1
+        kicker, headline, sub = bylines.assign_decks(decks, self.rules, separate_lines=separate)
         body = sorted(art.body_units, key=lambda u: u.idx)
         return Article(
             kicker=kicker,
