@@ -38,6 +38,7 @@ class SegmentationRules(BaseModel):
     slogan_max_phrase: int
     actor_pattern: str
     affinity_max_df: int
+    max_open_articles: int
     join_min_score: float
     join_sure_score: float
     join_lookahead_margin: float

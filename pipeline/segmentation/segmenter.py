@@ -165,13 +165,17 @@ class _Segmenter:
         self.units = split_units(text)
         for unit in self.units:
             unit.kind = classify(unit, rules)
-        for prev, unit in zip(self.units, self.units[1:], strict=False):
-            if unit.kind == "title" and prev.kind == "byline":
+        for n, (prev, unit) in enumerate(zip(self.units, self.units[1:], strict=False), 1):
+            after = self.units[n + 1] if n + 1 < len(self.units) else None
+            starts_next = after is not None and (after.kind == "byline" or rules.dateline.match(after.text))
+            if unit.kind == "title" and prev.kind == "byline" and not prev.text.startswith(("(", "（")) \
+                    and not starts_next:
                 unit.kind = "para"  # a standalone byline is followed by the body, not by a title
         self.arts: list[_Art] = []
         self.blocks: list[_Blk] = []
         self.cur: _Art | None = None
         self.guide: _Blk | None = None  # a reading guide waiting for its body
+        self.waiting_guides: list[_Blk] = []  # reading guides waiting for the next article
         df: Counter[str] = Counter()
         for unit in self.units:
             df.update(set(_bigrams(unit.text)))
@@ -193,14 +197,18 @@ class _Segmenter:
     def _is_start(self, unit: Unit | None) -> bool:
         return unit is not None and (unit.kind in ("byline", "guide_header") or self._is_dateline(unit))
 
+    def _open(self) -> list[_Art]:
+        """Articles a unit may still belong to: the most recent ones (bounded, so time stays linear)."""
+        return self.arts[-self.rules.max_open_articles :]
+
     def _new(self) -> _Art:
         art = _Art()
         self.arts.append(art)
         self.cur = art
-        for blk in self.blocks:
-            if blk.wants_next_article and blk.owner is None:
-                blk.owner = art
-                blk.wants_next_article = False
+        for blk in self.waiting_guides:
+            blk.owner = art
+            blk.wants_next_article = False
+        self.waiting_guides.clear()
         return art
 
     def _fresh_title_only(self, art: _Art | None) -> bool:
@@ -275,6 +283,7 @@ class _Segmenter:
             blk.owner = self.cur
         else:
             blk.wants_next_article = True
+            self.waiting_guides.append(blk)
         self.blocks.append(blk)
         self.guide = blk
 
@@ -299,8 +308,11 @@ class _Segmenter:
 
     def _on_byline(self, i: int, unit: Unit) -> None:
         cur = self.cur
+        end_credit = unit.text.startswith(("(", "（")) and cur is not None and cur.paragraphs
         if cur is not None and cur.title_units and cur.byline is None and not cur.paragraphs:
             art = cur
+        elif end_credit and cur is not None and cur.byline is None:
+            art = cur  # "(本报记者 张三)" printed after the body
         else:
             art = self._new()
         art.byline = unit.byline
@@ -317,7 +329,7 @@ class _Segmenter:
             self.cur.bigrams.update(_bigrams(unit.text))
             return
         nxt = self._next(i)
-        untitled = [a for a in self.arts if not a.title_units and a.paragraphs]
+        untitled = [a for a in self._open() if not a.title_units and a.paragraphs]
         banner = any(b in unit.text for b in self.rules.banners) or (
             unit.idx == 0 and len(unit.text) <= self.rules.max_banner_chars and nxt is not None and nxt.kind == "title"
         )
@@ -390,7 +402,8 @@ class _Segmenter:
         subhead, self.subhead = self.subhead, None
         if subhead is not None and cur is not None:
             probe = Unit(unit.idx, subhead.text + unit.text, unit.start, unit.end)
-            target = self._by_affinity(probe, cur, contiguous=self.subhead_prev in cur.body_units)
+            contiguous = bool(cur.body_units) and cur.body_units[-1] is self.subhead_prev
+            target = self._by_affinity(probe, cur, contiguous=contiguous)
             target.subheads.append(Subhead(text=subhead.text, before_paragraph=len(target.paragraphs)))
             target.body_units.append(subhead)
             self._add_para(target, unit, unit.text, join=False)
@@ -398,7 +411,7 @@ class _Segmenter:
         if cur is not None and cur.paragraphs and not cur.last_complete(self.rules):
             self._add_para(cur, unit, unit.text, join=True)
             return
-        cut = [a for a in self.arts if a is not cur and a.paragraphs and not a.last_complete(self.rules)]
+        cut = [a for a in self._open() if a is not cur and a.paragraphs and not a.last_complete(self.rules)]
         if cut:
             best = max(cut, key=lambda a: self._join_score(unit, a, cur))
             score = self._join_score(unit, best, cur)
@@ -408,7 +421,7 @@ class _Segmenter:
         if cur is None:
             self._add_para(self._new(), unit, unit.text, join=False)
             return
-        contiguous = self.last is not None and self.last in cur.body_units
+        contiguous = bool(cur.body_units) and cur.body_units[-1] is self.last
         target = self._by_affinity(unit, cur, contiguous) if cur.paragraphs else cur
         self._add_para(target, unit, unit.text, join=False)
 
@@ -436,7 +449,7 @@ class _Segmenter:
 
         Right after the current article's own paragraph (contiguous) the bar is much higher than
         after an interruption (caption, another article, a subhead after one)."""
-        others = [a for a in self.arts if a is not cur and a.paragraphs]
+        others = [a for a in self._open() if a is not cur and a.paragraphs]
         if not others:
             return cur
         own = self._affinity(unit, cur)
