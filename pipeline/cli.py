@@ -225,6 +225,21 @@ def eval_segmentation(
             console.print(line)
 
 
+@eval_app.command("enrichment")
+def eval_enrichment(
+    verbose: Annotated[bool, typer.Option("-v", help="list every error")] = False,
+) -> None:
+    """Entity (PER/ORG/LOC), metric and date precision/recall/F1 on the annotated articles."""
+    from pipeline import PROJECT_ROOT
+    from pipeline.evaluation.enrichment import evaluate, golden_articles
+
+    scores = evaluate(golden_articles(PROJECT_ROOT / "tests" / "golden" / "enrichment"))
+    _dump(scores.as_dict())
+    if verbose:
+        for line in scores.errors:
+            console.print(line, markup=False)
+
+
 # ----------------------------------------------------------------------------- samples
 
 

@@ -17,7 +17,6 @@ from pipeline.models import Entity, EntityCount, EntityType, Place
 
 Token = tuple[str, str, int]  # word, POS, start offset
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
-_FOREIGN = re.compile(r"[\u4e00-\u9fff]{1,6}(?:·[\u4e00-\u9fff]{1,8})+")
 
 
 @functools.cache
@@ -27,20 +26,30 @@ def _rules() -> dict[str, object]:
     for key in ("org_stop", "org_left_stop", "per_stop", "loc_stop", "person_titles", "org_inner_pos"):
         r[key] = frozenset(r[key])  # type: ignore[arg-type]
     r["double_surnames"] = tuple(r["double_surnames"])  # type: ignore[arg-type]
+    r["role_suffixes"] = tuple(r["role_suffixes"])  # type: ignore[arg-type]
+    r["name_followers"] = tuple(r["name_followers"])  # type: ignore[arg-type]
+    r["countries"] = frozenset(r["countries"])  # type: ignore[arg-type]
+    r["single_char_suffix_pos"] = frozenset(r["single_char_suffix_pos"])  # type: ignore[arg-type]
+    t = r["transliteration"]
+    r["foreign_re"] = re.compile(f"[{t}]{{1,6}}(?:·[{t}]{{1,8}})+")
     alias_keys = sorted(r["aliases"], key=len, reverse=True)  # type: ignore[arg-type]
     r["alias_re"] = re.compile(r"(?P<alias>" + "|".join(alias_keys) + r")(?!工会)")
     return r
 
 
-def _is_org_word(word: str) -> bool:
-    return word.endswith(_rules()["org_suffixes"])  # type: ignore[arg-type]
+def _is_org_word(word: str, flag: str = "n") -> bool:
+    r = _rules()
+    for suffix in r["org_suffixes"]:  # type: ignore[attr-defined]
+        if word.endswith(suffix):
+            return len(suffix) > 1 or flag in r["single_char_suffix_pos"]  # type: ignore[operator]
+    return False
 
 
 def _orgs(tokens: Sequence[Token]) -> list[tuple[int, int]]:
     r = _rules()
     spans: list[tuple[int, int]] = []
     for i, (word, flag, start) in enumerate(tokens):
-        if not _is_org_word(word) and flag != "nt":
+        if not _is_org_word(word, flag) and flag != "nt":
             continue
         j = i
         named = flag in ("nt", "nz", "j") and word not in r["org_stop"]  # type: ignore[operator]
@@ -53,12 +62,20 @@ def _orgs(tokens: Sequence[Token]) -> list[tuple[int, int]]:
             if start + len(word) - prev_start > 24:
                 break
             j -= 1
-            if prev_flag in ("ns", "nt", "nz", "j", "nrt", "m") or _is_org_word(prev_word):
+            if prev_flag in ("ns", "nt", "nz", "j", "nrt") or (
+                _is_org_word(prev_word, prev_flag) and prev_word not in r["org_stop"]  # type: ignore[operator]
+            ):
                 named = True
+            elif prev_word in divisions()[0]:
+                named = True  # 合肥/n 市总工会
+        k = i
+        while k + 1 < len(tokens) and tokens[k + 1][1] in ("nz", "nt") and _HAN.match(tokens[k + 1][0]) \
+                and tokens[k + 1][2] == tokens[k][2] + len(tokens[k][0]):
+            k += 1  # 中国石油 + 大庆油田/nz
         text_start = tokens[j][2]
-        text = "".join(t[0] for t in tokens[j : i + 1])
+        text = "".join(t[0] for t in tokens[j : k + 1])
         if named and len(text) >= 3 and text not in r["org_stop"]:  # type: ignore[operator]
-            spans.append((text_start, start + len(word)))
+            spans.append((text_start, text_start + len(text)))
     # keep maximal, non-overlapping spans
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
     kept: list[tuple[int, int]] = []
@@ -66,6 +83,9 @@ def _orgs(tokens: Sequence[Token]) -> list[tuple[int, int]]:
         if kept and s[0] < kept[-1][1]:
             if s[1] > kept[-1][1] and s[0] >= kept[-1][0]:
                 kept[-1] = (kept[-1][0], s[1])
+            continue
+        if kept and s[0] == kept[-1][1]:
+            kept[-1] = (kept[-1][0], s[1])  # 中国石油 + 大庆油田: one maximal name
             continue
         kept.append(s)
     return kept
@@ -85,33 +105,77 @@ def _alias_prefix(text: str, start: int, full_suffix: str, fulls: list[str]) -> 
     return ""
 
 
+def _is_name(name: str) -> bool:
+    r = _rules()
+    if not _HAN.match(name) or name in r["per_stop"]:  # type: ignore[operator]
+        return False
+    if name.startswith(r["double_surnames"]):  # type: ignore[arg-type]
+        return 3 <= len(name) <= 4
+    return name[0] in r["surnames"] and 2 <= len(name) <= 3  # type: ignore[operator]
+
+
+def _is_role(word: str, flag: str = "n") -> bool:
+    """主席, 书记 …, or a noun ending like a job (探伤工, 乡邮员, 讲师); 施工/vn is not a role."""
+    r = _rules()
+    return word in r["person_titles"] or (  # type: ignore[operator]
+        len(word) >= 2 and flag.startswith(("n", "q")) and word.endswith(r["role_suffixes"])  # type: ignore[arg-type]
+    )
+
+
+def _name_after(text: str, pos: int) -> int:
+    """Length of a name starting at ``pos`` (after a role word) that a follower word closes, or 0."""
+    r = _rules()
+    for length in (3, 2, 4):
+        name = text[pos : pos + length]
+        if len(name) == length and _is_name(name) and text[pos + length :].startswith(r["name_followers"]):  # type: ignore[arg-type]
+            return length
+    return 0
+
+
 def _persons(text: str, tokens: Sequence[Token], taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
     r = _rules()
     out: list[tuple[int, int]] = []
-    for m in _FOREIGN.finditer(text):
+    for m in r["foreign_re"].finditer(text):  # type: ignore[attr-defined]
         out.append((m.start(), m.end()))
     for i, (word, flag, start) in enumerate(tokens):
         end = start + len(word)
-        if flag in ("nr", "nrfg") and 2 <= len(word) <= 4 and _HAN.match(word) and word not in r["per_stop"]:  # type: ignore[operator]
-            if word[0] in r["surnames"] or word.startswith(r["double_surnames"]):  # type: ignore[arg-type, operator]
+        if flag in ("nr", "nrfg") and _is_name(word):
+            prev = tokens[i - 1][0] if i else ""
+            nxt = text[end:]
+            speech = tuple(f for f in r["name_followers"] if _HAN.match(f))  # type: ignore[attr-defined]
+            prev_flag = tokens[i - 1][1] if i else "x"
+            if len(word) >= 3 or _is_role(prev, prev_flag) or nxt.startswith(speech):
                 out.append((start, end))
                 continue
-        if word in r["person_titles"] and i + 1 < len(tokens):  # type: ignore[operator]
-            # a name split by jieba into single characters after a title: 副主席 陈/立/峰
-            nxt = tokens[i + 1 : i + 4]
-            name = ""
-            for w, f, s in nxt:
-                if s != end + len(name) or not _HAN.match(w) or len(name) + len(w) > 3:
-                    break
-                name += w
-                if len(name) >= 2 and f.startswith("nr"):
-                    break
-            if 2 <= len(name) <= 3 and name[0] in r["surnames"] and name not in r["per_stop"]:  # type: ignore[operator]
-                if all(len(w) == 1 for w, _, _ in nxt[: len(name)]) or any(
-                    f.startswith("nr") for _, f, _ in nxt[:2]
-                ):
-                    out.append((end, end + len(name)))
-    return [s for s in out if not any(a <= s[0] and s[1] <= b for a, b in taken)]
+        if _is_role(word, flag) or (i and len(word) == 1 and _is_role(tokens[i - 1][0] + word, flag)):
+            length = _name_after(text, end)
+            if length:
+                out.append((end, end + length))
+    out.sort(key=lambda s: (s[0], s[0] - s[1]))  # longest first at the same start
+    kept: list[tuple[int, int]] = []
+    for s in out:
+        if any(a <= s[0] and s[1] <= b for a, b in taken):
+            continue
+        if kept and s[0] < kept[-1][1]:
+            continue
+        kept.append(s)
+    return kept
+
+
+def _split_places(word: str, start: int) -> list[tuple[int, int, str]]:
+    """A jieba token made of several division names, split greedily (all or nothing)."""
+    by_name, _ = divisions()
+    parts: list[tuple[int, int, str]] = []
+    pos = 0
+    while pos < len(word):
+        for end in range(len(word), pos + 1, -1):
+            if word[pos:end] in by_name:
+                parts.append((start + pos, start + end, word[pos:end]))
+                pos = end
+                break
+        else:
+            return []
+    return parts if len(parts) > 1 else []
 
 
 def _place(name: str, context: Counter[str]) -> Division | None:
@@ -148,6 +212,7 @@ def extract_entities(text: str, tokens: Sequence[Token]) -> list[Entity]:
     for s, e in org_spans:
         entities.append(Entity(text=text[s:e], type=EntityType.ORG, start=s, end=e, canonical=text[s:e]))
     # short forms: 省总, 贵州省总, 全总 -> the full name seen in the article
+    starts = {t[2] for t in tokens}
     for m in r["alias_re"].finditer(text):  # type: ignore[attr-defined]
         s, e = m.start(), m.end()
         if any(a <= s < b for a, b in org_spans):
@@ -155,6 +220,8 @@ def extract_entities(text: str, tokens: Sequence[Token]) -> list[Entity]:
         full_suffix = r["aliases"][m.group("alias")]  # type: ignore[index]
         fulls = [x.text for x in entities if x.type is EntityType.ORG and x.text.endswith(full_suffix)]
         prefix = _alias_prefix(text, s, full_suffix, fulls)
+        if (s - len(prefix)) not in starts:
+            continue  # inside a word: 安全总监 holds no 全总
         if prefix:
             s -= len(prefix)
             fulls = [f for f in fulls if f.startswith(prefix)] or [prefix + full_suffix]
@@ -171,7 +238,17 @@ def extract_entities(text: str, tokens: Sequence[Token]) -> list[Entity]:
     provinces: Counter[str] = Counter()
     candidates: list[tuple[int, int, str]] = []
     for word, flag, start in tokens:
-        if word in r["loc_stop"] or len(word) < 2 or word not in by_name:  # type: ignore[operator]
+        if word in r["countries"] and not any(a <= start < b for a, b in taken):  # type: ignore[operator]
+            entities.append(Entity(text=word, type=EntityType.LOC, start=start, end=start + len(word),
+                                   canonical=word))
+            continue
+        if word in r["loc_stop"] or len(word) < 2:  # type: ignore[operator]
+            continue
+        if word not in by_name:
+            if flag.startswith("ns") and not any(a <= start < b for a, b in taken):
+                for s, e, part in _split_places(word, start):  # 吉林省延边朝鲜族自治州 = 吉林省 + 延边…
+                    candidates.append((s, e, part))
+                    provinces[by_name[part][0].adcode[:2]] += 1
             continue
         if flag not in ("ns", "nz", "n", "j", "nt") and not flag.startswith("ns"):
             continue

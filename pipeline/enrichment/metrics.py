@@ -25,7 +25,7 @@ def _pattern() -> re.Pattern[str]:
     suf = "|".join(re.escape(q) for q in sorted(r["suffix_qualifiers"], key=len, reverse=True))
     joiners = "|".join(re.escape(j) for j in r["range_joiners"])
     return re.compile(
-        rf"(?P<pre>{pre})?(?<!\d)(?<!\d[.,])(?P<num>{_NUM})(?P<scale>千万|百万|万|亿)?(?P<suf1>余|多)?"
+        rf"(?P<pre>{pre})?(?<!\d)(?<!\d[.,])(?P<num>{_NUM})(?P<suf0>余|多)?(?P<scale>千万|百万|万|亿)?(?P<suf1>余|多)?"
         rf"(?:(?P<joiner>{joiners})(?P<num2>{_NUM})(?P<scale2>千万|百万|万|亿)?)?"
         rf"(?P<unit>{unit_alt})(?P<suf2>{suf})?"
     )
@@ -57,7 +57,9 @@ def extract_metrics(text: str, tokens: Sequence[tuple[str, str, int]] | None = N
             qualifier = r["prefix_qualifiers"][m.group("pre")] or None
             if qualifier:
                 start = m.start("pre")
-        for suffix in (m.group("suf1"), m.group("suf2")):
+        if unit == "年" and (value >= 1000 or text[m.end() : m.end() + 1] in "月度代底初末"):
+            continue  # a year (2026年), not a duration
+        for suffix in (m.group("suf0"), m.group("suf1"), m.group("suf2")):
             if suffix:
                 qualifier = r["suffix_qualifiers"][suffix]
         value_to = None
@@ -86,6 +88,18 @@ def extract_metrics(text: str, tokens: Sequence[tuple[str, str, int]] | None = N
                 end=end,
             )
         )
+    return _merge_ranges(text, out, tuple(r["range_joiners"]))
+
+
+def _merge_ranges(text: str, metrics: list[Metric], joiners: tuple[str, ...]) -> list[Metric]:
+    """200元至500元: two metrics of one unit joined by 至/到/~ are one range."""
+    out: list[Metric] = []
+    for m in metrics:
+        prev = out[-1] if out else None
+        if prev is not None and prev.unit == m.unit and prev.value_to is None and text[prev.end : m.start] in joiners:
+            out[-1] = prev.model_copy(update={"value_to": m.value, "end": m.end, "text": text[prev.start : m.end]})
+            continue
+        out.append(m)
     return out
 
 

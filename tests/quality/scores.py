@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from pipeline import PROJECT_ROOT
+from pipeline.evaluation.enrichment import evaluate as evaluate_enrichment
+from pipeline.evaluation.enrichment import golden_articles
 from pipeline.evaluation.segmentation import evaluate, golden_pages
 
 BASELINE = PROJECT_ROOT / "tests" / "quality" / "baseline.json"
@@ -11,4 +13,6 @@ SEGMENTATION_ROOTS = [PROJECT_ROOT / "samples" / "src", PROJECT_ROOT / "tests" /
 
 def current_scores() -> dict[str, dict[str, float]]:
     seg = evaluate(golden_pages(SEGMENTATION_ROOTS), PROJECT_ROOT)
-    return {"segmentation": seg.as_dict()}
+    enr = evaluate_enrichment(golden_articles(PROJECT_ROOT / "tests" / "golden" / "enrichment")).as_dict()
+    flat = {f"{kind}_f1": value["f1"] for kind, value in enr.items() if isinstance(value, dict)}
+    return {"segmentation": seg.as_dict(), "enrichment": {"articles": enr["articles"], **flat}}

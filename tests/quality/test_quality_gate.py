@@ -28,3 +28,4 @@ def test_metric_does_not_regress(stage: str, metric: str, scores: dict[str, dict
 
 def test_golden_set_is_big_enough(scores: dict[str, dict[str, float]]) -> None:
     assert scores["segmentation"]["pages"] >= 12 and scores["segmentation"]["articles_gold"] >= 35
+    assert scores["enrichment"]["articles"] >= 40

@@ -9,6 +9,7 @@ from pipeline.evaluation.golden import render
 from pipeline.segmentation import segment_page
 from pipeline.segmentation.bylines import assign_decks, parse_caption, parse_dateline, parse_standalone_byline
 from pipeline.segmentation.rules import DEFAULT_RULES as R
+from tests.conftest import ROOT
 
 FEATURE_SPLIT = """
 a1 B:本报记者 本报记者 {r:周青禾}
@@ -115,3 +116,21 @@ def test_any_page_is_partitioned_exactly_once(lines: list[str]) -> None:
     covered = [i for a in got.articles for i in _covered(a.spans, text)]
     covered += [i for b in got.blocks for i in _covered(b.spans, text)]
     assert sorted(covered) == [i for i, ch in enumerate(text) if not ch.isspace()]
+
+
+def test_inline_continuation_markers_are_recorded_and_removed_from_the_text() -> None:
+    text = ("南湖市提高最低工资标准\n\n(上接第1版)自明年1月1日起,全市最低工资标准提高至2300元。\n\n"
+            "人社局表示,将加强督促检查。(下转第6版)\n")
+    [art] = segment_page(text).articles
+    assert (art.continued_from, art.continued_to) == (1, 6)
+    assert art.paragraphs == ["自明年1月1日起,全市最低工资标准提高至2300元。", "人社局表示,将加强督促检查。"]
+
+
+def test_a_5mb_page_completes_and_still_partitions_the_text() -> None:
+    page = (ROOT / "samples" / "issues" / "grrb" / "2026-11-18" / "01.txt").read_text(encoding="utf-8")
+    text = page * (5 * 1024 * 1024 // len(page.encode("utf-8")) + 1)
+    got = segment_page(text)
+    assert len(text.encode("utf-8")) >= 5 * 1024 * 1024
+    assert got.articles and not got.warnings
+    covered = sum(e - s for a in got.articles for s, e in a.spans) + sum(e - s for b in got.blocks for s, e in b.spans)
+    assert covered <= len(text)
