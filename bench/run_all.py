@@ -8,5 +8,5 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-for script in ("bench_segmentation.py", "bench_enrichment.py", "bench_kafka_es.py"):
+for script in ("bench_segmentation.py", "bench_enrichment.py", "bench_entities_backends.py", "bench_kafka_es.py"):
     subprocess.run([sys.executable, str(HERE / script)], check=True, cwd=HERE)

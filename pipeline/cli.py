@@ -94,8 +94,9 @@ def extract(
     from pipeline.enrichment import extract as run_extract
 
     day = date.fromisoformat(issue_date) if issue_date else datetime.now(UTC).date()
+    backend = _settings().enrichment_backend
     if not jsonl:
-        _dump(run_extract(sys.stdin.read(), day).model_dump(mode="json"))
+        _dump(run_extract(sys.stdin.read(), day, backend).model_dump(mode="json"))
         return
     for n, line in enumerate(sys.stdin, 1):
         if not line.strip():
@@ -105,7 +106,7 @@ def extract(
             text = item["text"]
         except (ValueError, KeyError, TypeError) as exc:
             raise _fail(ValueError(f"line {n}: expected {{\"id\", \"text\"}}: {exc}")) from exc
-        result = {"id": item.get("id"), **run_extract(text, day).model_dump(mode="json")}
+        result = {"id": item.get("id"), **run_extract(text, day, backend).model_dump(mode="json")}
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
 
 
@@ -228,12 +229,15 @@ def eval_segmentation(
 @eval_app.command("enrichment")
 def eval_enrichment(
     verbose: Annotated[bool, typer.Option("-v", help="list every error")] = False,
+    backend: Annotated[str, typer.Option(help="entity backend: jieba (+rules) or lac")] = "jieba",
+    only: Annotated[str | None, typer.Option(help="one .gold file name, e.g. heldout.gold")] = None,
 ) -> None:
     """Entity (PER/ORG/LOC), metric and date precision/recall/F1 on the annotated articles."""
     from pipeline import PROJECT_ROOT
     from pipeline.evaluation.enrichment import evaluate, golden_articles
 
-    scores = evaluate(golden_articles(PROJECT_ROOT / "tests" / "golden" / "enrichment"))
+    articles = golden_articles(PROJECT_ROOT / "tests" / "golden" / "enrichment", only)
+    scores = evaluate(articles, backend)
     _dump(scores.as_dict())
     if verbose:
         for line in scores.errors:

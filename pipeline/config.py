@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     es: ElasticsearchSettings = ElasticsearchSettings()
     limits: Limits = Limits()
-    enrichment_backend: Literal["jieba"] = "jieba"
+    enrichment_backend: Literal["jieba", "lac"] = "jieba"
 
     @field_validator("data_dir", "source_root", "papers_dir")
     @classmethod

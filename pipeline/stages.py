@@ -88,7 +88,9 @@ def process_page(settings: Settings, paper_id: str, issue_date: date, page: int,
         if len(split.articles) > settings.limits.max_articles_per_page:
             raise InvalidPage(label, f"{len(split.articles)} articles, above the limit")
         stage = "enrichment"
-        enriched = [enrich_article(a, text, n, paper.name) for n, a in enumerate(split.articles)]
+        enriched = [
+            enrich_article(a, text, n, paper.name, settings.enrichment_backend) for n, a in enumerate(split.articles)
+        ]
     except Exception as exc:
         error = exc if isinstance(exc, InvalidPage) else InvalidPage(label, f"{type(exc).__name__}: {exc}")
         _dead_letter_page(settings, src, issue, ref, run_id, stage, error)

@@ -21,11 +21,17 @@ def pos_tokens(text: str) -> list[Token]:
     return out
 
 
-def extract(text: str, issue_date: date) -> Extraction:
-    """Entities, metrics and dates with offsets into ``text``."""
+def extract(text: str, issue_date: date, backend: str = "jieba") -> Extraction:
+    """Entities, metrics and dates with offsets into ``text``; ``backend``: jieba (+rules) or lac."""
     toks = pos_tokens(text)
+    if backend == "lac":
+        from pipeline.enrichment.lac_backend import extract_entities_lac
+
+        entities = extract_entities_lac(text)
+    else:
+        entities = extract_entities(text, toks)
     return Extraction(
-        entities=extract_entities(text, toks),
+        entities=entities,
         metrics=extract_metrics(text, toks),
         dates=extract_dates(text, issue_date),
     )
@@ -36,9 +42,11 @@ def article_text(article: Article) -> str:
     return "\n".join([*decks, *article.paragraphs])
 
 
-def enrich_article(article: Article, page: PageText, position: int, paper_name: str) -> EnrichedArticle:
+def enrich_article(
+    article: Article, page: PageText, position: int, paper_name: str, backend: str = "jieba"
+) -> EnrichedArticle:
     text = article_text(article)
-    found = extract(text, page.issue_date)
+    found = extract(text, page.issue_date, backend)
     return EnrichedArticle(
         article_id=article_id(page.paper, page.issue_date, page.page, article),
         issue_id=issue_id(page.paper, page.issue_date),

@@ -118,11 +118,11 @@ def _score(kind: str, gold: list[tuple], pred: list[tuple], scores: EnrichScores
             scores.errors.append(f"{label} {kind} FN {text[g[0]:g[1]]!r} {g[2:]}")
 
 
-def evaluate(articles: Iterable[GoldArticle]) -> EnrichScores:
+def evaluate(articles: Iterable[GoldArticle], backend: str = "jieba") -> EnrichScores:
     scores = EnrichScores()
     for art in articles:
         scores.articles += 1
-        got = extract(art.text, art.issue_date)
+        got = extract(art.text, art.issue_date, backend)
         gold_ents = [(s, e, t) for s, e, t, _ in art.entities]
         pred_ents = [(x.start, x.end, x.type.value) for x in got.entities]
         _score("entity", gold_ents, pred_ents, scores, art.id, art.text)
@@ -136,5 +136,6 @@ def evaluate(articles: Iterable[GoldArticle]) -> EnrichScores:
     return scores
 
 
-def golden_articles(root: Path) -> list[GoldArticle]:
-    return [a for path in sorted(root.glob("*.gold")) for a in parse_gold(path.read_text(encoding="utf-8"))]
+def golden_articles(root: Path, only: str | None = None) -> list[GoldArticle]:
+    paths = sorted(root.glob(only or "*.gold"))
+    return [a for path in paths for a in parse_gold(path.read_text(encoding="utf-8"))]

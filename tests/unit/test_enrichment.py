@@ -89,3 +89,13 @@ def test_chinese_numerals() -> None:
     assert parse_chinese("十五") == 15
     assert parse_chinese("三万四千") == 34000
     assert parse_number("1.5亿") == 150_000_000
+
+
+def test_lac_backend_finds_entities_with_exact_offsets() -> None:
+    text = "贵州省总工会副主席刘建平说,省总将与中国石油大庆油田合作。"
+    ex = extract(text, ISSUE, backend="lac")
+    found = {(e.text, e.type.value, e.canonical) for e in ex.entities}
+    assert ("贵州省总工会", "ORG", "贵州省总工会") in found and ("刘建平", "PER", "刘建平") in found
+    assert ("中国石油大庆油田", "ORG", "中国石油大庆油田") in found
+    assert ("省总", "ORG", "贵州省总工会") in found
+    assert all(text[e.start : e.end] == e.text for e in ex.entities)
