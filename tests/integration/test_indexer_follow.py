@@ -52,7 +52,7 @@ def test_follow_indexes_commits_after_bulk_and_applies_tombstones(settings: Sett
     worker = threading.Thread(target=follow, args=(settings, "indexer-test"),
                               kwargs={"stop": stop.is_set, "on_batch": on_batch}, daemon=True)
     worker.start()
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline and _count(settings) < published.articles:
         time.sleep(0.5)
     assert _count(settings) == published.articles
@@ -67,4 +67,5 @@ def test_follow_indexes_commits_after_bulk_and_applies_tombstones(settings: Sett
     stop.set()
     worker.join(timeout=20)
     assert _count(settings) == published.articles - 1
-    assert sum(seen) == published.articles
+    # at-least-once: a rebalance may redeliver, _id = article_id absorbs it (the count above is exact)
+    assert sum(seen) >= published.articles
