@@ -179,29 +179,54 @@ def index(
 
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="Chinese text, a name, an organisation…")],
+    query: Annotated[str, typer.Argument(help="Chinese text, a name, an organisation… ('' = everything)")],
     size: Annotated[int, typer.Option(help="how many hits")] = 10,
+    date_from: Annotated[str | None, typer.Option("--from", help="issue date from (YYYY-MM-DD)")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="issue date to (YYYY-MM-DD)")] = None,
+    person: Annotated[str | None, typer.Option(help="only articles naming this person")] = None,
+    org: Annotated[str | None, typer.Option(help="only articles naming this organisation (full name)")] = None,
+    place: Annotated[str | None, typer.Option(help="only articles naming this place")] = None,
+    paper: Annotated[str | None, typer.Option(help="only this paper id")] = None,
 ) -> None:
-    """Print matching headlines with issue date and page."""
+    """Print matching headlines with issue date, page and a highlighted snippet."""
     from pipeline.indexing import client
 
     settings = _settings()
+    filters = client.SearchFilters(date_from, date_to, person, org, place, paper)
     es = client.make_client(settings.es)
     try:
-        hits = list(client.search(es, settings.es, query, size))
+        hits = list(client.search(es, settings.es, query, size, filters))
     except PipelineError as exc:
         raise _fail(exc) from exc
     finally:
         es.close()
     table = Table(title=f"{len(hits)} hit(s) for {query!r}")
-    for col in ("date", "page", "headline", "id"):
+    for col in ("date", "page", "headline", "snippet"):
         table.add_column(col)
     for hit in hits:
         table.add_row(str(hit.get("issue_date")), str(hit.get("page")), hit.get("headline") or "—",
-                      hit.get("article_id", ""))
+                      hit.get("snippet") or "", )
     out.print(table)
     if not hits:
         raise typer.Exit(code=3)
+
+
+@app.command()
+def reindex(
+    version: Annotated[int, typer.Option("--to-version", help="the new template version N (index <alias>-vN)")],
+    drop_old: Annotated[bool, typer.Option(help="delete the old index after the swap")] = False,
+) -> None:
+    """Move the alias to a new index version with no downtime: create, copy, swap the alias."""
+    from pipeline.indexing import client
+
+    settings = _settings()
+    es = client.make_client(settings.es)
+    try:
+        _dump(client.reindex(es, settings.es, version, drop_old))
+    except PipelineError as exc:
+        raise _fail(exc) from exc
+    finally:
+        es.close()
 
 
 # ----------------------------------------------------------------------------- quality
@@ -267,6 +292,60 @@ def schemas() -> None:
 
     written = write_all()
     out.print(f"{len(written)} schema file(s) updated")
+
+
+@app.command()
+def report(
+    output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write")] = Path("report.html"),
+) -> None:
+    """Write one static HTML page with charts from Elasticsearch aggregations (no Kibana needed)."""
+    from elasticsearch import TransportError
+
+    from pipeline import report as report_page
+    from pipeline.indexing import client
+
+    settings = _settings()
+    es = client.make_client(settings.es)
+    try:
+        data = report_page.gather(es, settings.es)
+    except TransportError as exc:
+        raise _fail(exc) from exc
+    finally:
+        es.close()
+    output.write_text(report_page.render(data), encoding="utf-8")
+    out.print(f"wrote {output} ({data['total']} articles)")
+
+
+kibana_app = typer.Typer(help="Kibana saved objects (data view, dashboards) kept as code.", no_args_is_help=True)
+app.add_typer(kibana_app, name="kibana")
+
+
+@kibana_app.command("export")
+def kibana_export() -> None:
+    """Regenerate kibana/inkstream.ndjson from pipeline/kibana.py."""
+    from pipeline import kibana
+
+    out.print("updated" if kibana.write() else "up to date")
+
+
+@kibana_app.command("import")
+def kibana_import(
+    url: Annotated[str, typer.Option(envvar="INKSTREAM_KIBANA_URL", help="Kibana base URL")] = "http://localhost:5601",
+    username: Annotated[str | None, typer.Option(envvar="INKSTREAM_KIBANA_USERNAME")] = None,
+    password: Annotated[str | None, typer.Option(envvar="INKSTREAM_KIBANA_PASSWORD", show_default=False)] = None,
+    ca_certs: Annotated[str | None, typer.Option(envvar="INKSTREAM_KIBANA_CA_CERTS")] = None,
+) -> None:
+    """Load the data view and dashboards through Kibana's saved-objects API (one step)."""
+    from pipeline import kibana
+
+    try:
+        result = kibana.import_objects(url, username, password, ca_certs)
+    except OSError as exc:
+        raise _fail(exc) from exc
+    _dump({"success": result.get("success"), "imported": result.get("successCount"),
+           "errors": result.get("errors", [])})
+    if not result.get("success"):
+        raise typer.Exit(code=1)
 
 
 # ----------------------------------------------------------------------------- airflow

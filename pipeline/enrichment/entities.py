@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from pipeline.enrichment.rules import Division, divisions, load_rules
+from pipeline.enrichment.tokenizer import pos_tokenizer
 from pipeline.models import Entity, EntityCount, EntityType, Place
 
 Token = tuple[str, str, int]  # word, POS, start offset
@@ -69,8 +70,12 @@ def _orgs(tokens: Sequence[Token]) -> list[tuple[int, int]]:
             elif prev_word in divisions()[0]:
                 named = True  # 合肥/n 市总工会
         k = i
-        while k + 1 < len(tokens) and tokens[k + 1][1] in ("nz", "nt") and _HAN.match(tokens[k + 1][0]) \
-                and tokens[k + 1][2] == tokens[k][2] + len(tokens[k][0]):
+        while (
+            k + 1 < len(tokens)
+            and tokens[k + 1][1] in ("nz", "nt")
+            and _HAN.match(tokens[k + 1][0])
+            and tokens[k + 1][2] == tokens[k][2] + len(tokens[k][0])
+        ):
             k += 1  # 中国石油 + 大庆油田/nz
         text_start = tokens[j][2]
         text = "".join(t[0] for t in tokens[j : k + 1])
@@ -144,13 +149,32 @@ def _persons(text: str, tokens: Sequence[Token], taken: list[tuple[int, int]]) -
             nxt = text[end:]
             speech = tuple(f for f in r["name_followers"] if _HAN.match(f))  # type: ignore[attr-defined]
             prev_flag = tokens[i - 1][1] if i else "x"
-            if len(word) >= 3 or _is_role(prev, prev_flag) or nxt.startswith(speech):
+            in_dictionary = word in pos_tokenizer().word_tag_tab  # 向前走 is a dictionary "nr"
+            if (len(word) >= 3 and not in_dictionary) or _is_role(prev, prev_flag) or nxt.startswith(speech):
                 out.append((start, end))
                 continue
         if _is_role(word, flag) or (i and len(word) == 1 and _is_role(tokens[i - 1][0] + word, flag)):
             length = _name_after(text, end)
             if length:
                 out.append((end, end + length))
+    # a name said with 说/介绍/表示 and repeated in the article (吴长河说 … 吴长河带徒弟): jieba often
+    # splits such names (吴/长河); then every mention of a known name counts
+    speech = tuple(r["speech_verbs"])  # type: ignore[arg-type]
+    names = {text[s:e] for s, e in out if not r["foreign_re"].fullmatch(text[s:e])}  # type: ignore[attr-defined]
+    for m in re.finditer(r"[\u4e00-\u9fff]{2,3}", text):
+        for length in (3, 2):
+            name = text[m.start() : m.start() + length]
+            if (
+                len(name) == length
+                and _is_name(name)
+                and text.startswith(speech, m.start() + length)
+                and text.count(name) >= 2
+                and name not in divisions()[0]
+            ):
+                names.add(name)
+                break
+    for name in names:
+        out.extend((m.start(), m.end()) for m in re.finditer(re.escape(name), text))
     out.sort(key=lambda s: (s[0], s[0] - s[1]))  # longest first at the same start
     kept: list[tuple[int, int]] = []
     for s in out:
@@ -239,8 +263,7 @@ def extract_entities(text: str, tokens: Sequence[Token]) -> list[Entity]:
     candidates: list[tuple[int, int, str]] = []
     for word, flag, start in tokens:
         if word in r["countries"] and not any(a <= start < b for a, b in taken):  # type: ignore[operator]
-            entities.append(Entity(text=word, type=EntityType.LOC, start=start, end=start + len(word),
-                                   canonical=word))
+            entities.append(Entity(text=word, type=EntityType.LOC, start=start, end=start + len(word), canonical=word))
             continue
         if word in r["loc_stop"] or len(word) < 2:  # type: ignore[operator]
             continue

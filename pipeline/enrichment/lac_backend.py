@@ -42,8 +42,11 @@ def extract_entities_lac(text: str) -> list[Entity]:
             continue
         end = start + len(word)
         prev = spans[-1] if spans else None
-        if prev is not None and prev[1] == start and prev[2] == tag and (
-            tag == "ORG" or text[prev[0] : end] in by_name
+        if (
+            prev is not None
+            and prev[1] == start
+            and prev[2] == tag
+            and (tag == "ORG" or text[prev[0] : end] in by_name)
         ):
             prev[1] = end  # 中国石油 + 大庆油田; 延边 + 朝鲜族自治州
             continue
@@ -61,8 +64,16 @@ def extract_entities_lac(text: str) -> list[Entity]:
         surface = text[s:e]
         if tag == "LOC":
             div = _place(surface, context)
-            entities.append(Entity(text=surface, type=EntityType.LOC, start=s, end=e,
-                                   canonical=div.name if div else surface, place=_place_model(div) if div else None))
+            entities.append(
+                Entity(
+                    text=surface,
+                    type=EntityType.LOC,
+                    start=s,
+                    end=e,
+                    canonical=div.name if div else surface,
+                    place=_place_model(div) if div else None,
+                )
+            )
         else:
             entities.append(Entity(text=surface, type=EntityType(tag), start=s, end=e, canonical=surface))
     r = _rules()

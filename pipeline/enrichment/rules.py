@@ -51,7 +51,8 @@ def short_name(name: str) -> str:
 
 @functools.cache
 def divisions() -> tuple[dict[str, list[Division]], dict[str, Division]]:
-    """(name or short name -> divisions, adcode -> division) from cpca's adcodes.csv."""
+    """(name -> divisions, adcode -> division) from cpca's adcodes.csv. Provinces and cities are
+    also known by their short names; counties and districts only by their full names."""
     by_name: dict[str, list[Division]] = {}
     by_code: dict[str, Division] = {}
     table = resources.files("cpca").joinpath("resources/adcodes.csv")
@@ -64,7 +65,10 @@ def divisions() -> tuple[dict[str, list[Division]], dict[str, Division]]:
                 lat=float(row["latitude"]) if row["latitude"] else None,
             )
             by_code[div.adcode] = div
-            for key in {div.name, short_name(div.name)}:
+            keys = {div.name}
+            if div.level != "county":  # 贵州, 遵义 stand alone; 青山, 东海, 江川 are words, not counties
+                keys.add(short_name(div.name))
+            for key in keys:
                 by_name.setdefault(key, []).append(div)
     for key in by_name:  # provinces before cities before counties for ambiguous short names
         by_name[key].sort(key=lambda d: ("province", "city", "county").index(d.level))

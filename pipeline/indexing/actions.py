@@ -6,6 +6,9 @@ from typing import Any
 
 from pipeline.models import ArticleEvent, EntityType
 
+#: units summed into ``headcount_total`` (flat numbers for Kibana charts; nested metrics stay for queries)
+HEADCOUNT_UNITS = frozenset({"人", "名", "人次", "位"})
+
 
 def to_document(event: ArticleEvent) -> dict[str, Any]:
     a = event.data
@@ -15,6 +18,7 @@ def to_document(event: ArticleEvent) -> dict[str, Any]:
         return sorted({e.canonical for e in a.entities if e.type is kind})
 
     provinces = sorted({e.place.province for e in a.entities if e.place and e.place.province})
+    points = sorted({(e.place.lat, e.place.lon) for e in a.entities if e.place and e.place.lat is not None})
     return {
         "article_id": a.article_id,
         "issue_id": a.issue_id,
@@ -39,10 +43,13 @@ def to_document(event: ArticleEvent) -> dict[str, Any]:
         "organisations": names(EntityType.ORG),
         "places": names(EntityType.LOC),
         "provinces": provinces,
+        "place_points": [{"lat": lat, "lon": lon} for lat, lon in points],
         "continued_from": art.continued_from,
         "continued_to": art.continued_to,
         "paragraph_count": len(art.paragraphs),
         "char_count": sum(len(p) for p in art.paragraphs),
+        "money_total": sum(m.value for m in a.metrics if m.unit == "元"),
+        "headcount_total": sum(m.value for m in a.metrics if m.unit in HEADCOUNT_UNITS),
         "metrics": [
             {"text": m.text, "value": m.value, "unit": m.unit, "qualifier": m.qualifier, "subject": m.subject}
             for m in a.metrics

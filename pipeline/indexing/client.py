@@ -42,21 +42,61 @@ def make_client(settings: ElasticsearchSettings) -> Elasticsearch:
 
 
 def ensure_index(es: Elasticsearch, settings: ElasticsearchSettings) -> str:
-    """Template + ``<alias>-v<N>`` + alias; returns the concrete index name. Idempotent."""
+    """Template + ``<alias>-v<N>`` + alias, unless the alias already exists (then it may point at
+    a newer version after `inkstream reindex`). Returns the alias: writes go through it to its
+    write index. Idempotent."""
     index = settings.index_name
     try:
         es.indices.put_index_template(name=settings.alias, **load_template(settings))
+        if es.indices.exists_alias(name=settings.alias):
+            return settings.alias
         if not es.indices.exists(index=index):
             try:
                 es.indices.create(index=index)
             except ApiError as exc:
                 if exc.meta.status != 400 or "already_exists" not in str(exc):
                     raise
-        if not es.indices.exists_alias(name=settings.alias, index=index):
-            es.indices.put_alias(index=index, name=settings.alias, is_write_index=True)
+        es.indices.put_alias(index=index, name=settings.alias, is_write_index=True)
     except TransportError as exc:
         raise IndexUnavailable(f"Elasticsearch at {settings.url}: {exc}") from exc
-    return index
+    return settings.alias
+
+
+def alias_target(es: Elasticsearch, settings: ElasticsearchSettings) -> str | None:
+    try:
+        found = es.indices.get_alias(name=settings.alias)
+    except ApiError as exc:
+        if exc.meta.status == 404:
+            return None
+        raise
+    return sorted(found.body)[-1] if found.body else None
+
+
+def reindex(es: Elasticsearch, settings: ElasticsearchSettings, version: int, drop_old: bool = False) -> dict[str, Any]:
+    """Zero-downtime move to ``<alias>-v<version>``: create it from the template, copy, swap the
+    alias atomically (readers never see an empty alias), optionally drop the old index."""
+    old = alias_target(es, settings)
+    new = f"{settings.alias}-v{version}"
+    if old == new:
+        raise IndexRejected(settings.alias, [{"error": f"{settings.alias} already points at {new}"}])
+    try:
+        es.indices.put_index_template(name=settings.alias, **load_template(settings))
+        es.indices.create(index=new)
+        copied = 0
+        if old is not None:
+            res = es.reindex(source={"index": old}, dest={"index": new}, refresh=True, wait_for_completion=True)
+            if res.get("failures"):
+                raise IndexRejected(new, list(res["failures"]))
+            copied = int(res.get("created", 0)) + int(res.get("updated", 0))
+        actions: list[dict[str, Any]] = [{"add": {"index": new, "alias": settings.alias, "is_write_index": True}}]
+        if old is not None:
+            actions.insert(0, {"remove": {"index": old, "alias": settings.alias}})
+        es.indices.update_aliases(actions=actions)
+        if drop_old and old is not None:
+            es.indices.delete(index=old)
+    except TransportError as exc:
+        raise IndexUnavailable(str(exc)) from exc
+    return {"from": old, "to": new, "copied": copied, "dropped_old": bool(drop_old and old)}
 
 
 @dataclass
@@ -124,26 +164,93 @@ def count_issue(es: Elasticsearch, settings: ElasticsearchSettings, issue: str) 
         raise IndexUnavailable(str(exc)) from exc
 
 
+@dataclass
+class SearchFilters:
+    date_from: str | None = None
+    date_to: str | None = None
+    person: str | None = None
+    organisation: str | None = None
+    place: str | None = None
+    paper: str | None = None
+
+    def clauses(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        if self.date_from or self.date_to:
+            out.append(
+                {"range": {"issue_date": {k: v for k, v in (("gte", self.date_from), ("lte", self.date_to)) if v}}}
+            )
+        for field_name, value in (
+            ("persons", self.person),
+            ("organisations", self.organisation),
+            ("places", self.place),
+            ("paper", self.paper),
+        ):
+            if value:
+                out.append({"term": {field_name: value}})
+        return out
+
+
+def search_query(tokens: list[str], text: str, filters: SearchFilters) -> dict[str, Any]:
+    """Chinese search on a vanilla cluster: every jieba token of the query must be a token of the
+    article (so 和服 does not match 和服务, which cjk bigrams would); exact names also match the
+    entity facets; cjk phrase matches on headline and body rank the hits."""
+    must: list[dict[str, Any]] = []
+    if text:
+        must.append(
+            {
+                "bool": {
+                    "should": [
+                        {"match": {"tokens": {"query": " ".join(tokens), "operator": "and"}}},
+                        {"term": {"persons": text}},
+                        {"term": {"organisations": text}},
+                        {"term": {"places": text}},
+                        {"term": {"reporters": text}},
+                    ],
+                    "minimum_should_match": 1,
+                }
+            }
+        )
+    should = (
+        [
+            {"match_phrase": {"headline": {"query": text, "boost": 4}}},
+            {"match_phrase": {"kicker": {"query": text, "boost": 2}}},
+            {"match_phrase": {"body": {"query": text, "boost": 1}}},
+        ]
+        if text
+        else []
+    )
+    return {"bool": {"must": must or [{"match_all": {}}], "should": should, "filter": filters.clauses()}}
+
+
 def search(
-    es: Elasticsearch, settings: ElasticsearchSettings, text: str, size: int = 10
+    es: Elasticsearch,
+    settings: ElasticsearchSettings,
+    text: str,
+    size: int = 10,
+    filters: SearchFilters | None = None,
 ) -> Iterator[dict[str, Any]]:
-    query = {
-        "bool": {
-            "should": [
-                {"match_phrase": {"headline": {"query": text, "boost": 4}}},
-                {"match_phrase": {"body": {"query": text, "boost": 2}}},
-                {"match": {"tokens": {"query": text, "operator": "and"}}},
-                {"term": {"persons": text}},
-                {"term": {"organisations": text}},
-                {"term": {"places": text}},
-            ],
-            "minimum_should_match": 1,
-        }
-    }
+    from pipeline.enrichment.tokenizer import tokens as jieba_tokens
+
+    query = search_query(jieba_tokens(text) if text else [], text, filters or SearchFilters())
     try:
-        res = es.search(index=settings.alias, query=query, size=size,
-                        source=["headline", "issue_date", "page", "paper_name", "article_id"])
+        res = es.search(
+            index=settings.alias,
+            query=query,
+            size=size,
+            source=["headline", "issue_date", "page", "paper_name", "article_id", "persons", "organisations"],
+            highlight={
+                "fields": {
+                    "body": {"fragment_size": 80, "number_of_fragments": 1},
+                    "headline": {"number_of_fragments": 0},
+                },
+                "pre_tags": ["【"],
+                "post_tags": ["】"],
+            },
+            sort=["_score", {"issue_date": "desc"}],
+        )
     except TransportError as exc:
         raise IndexUnavailable(str(exc)) from exc
     for hit in res["hits"]["hits"]:
-        yield {"score": hit.get("_score"), **hit["_source"]}
+        highlight = hit.get("highlight", {})
+        snippet = (highlight.get("body") or highlight.get("headline") or [""])[0]
+        yield {"score": hit.get("_score"), "snippet": snippet, **hit["_source"]}

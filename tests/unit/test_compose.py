@@ -23,7 +23,7 @@ def test_compose_file_validates() -> None:
     assert proc.returncode == 0, proc.stderr
     services = set(proc.stdout.split())
     assert {"kafka", "elasticsearch", "kibana", "postgres", "airflow-apiserver", "airflow-scheduler",
-            "airflow-dag-processor", "airflow-triggerer", "indexer"} <= services
+            "airflow-dag-processor", "airflow-triggerer", "indexer", "kibana-setup"} <= services
 
 
 def test_compose_has_no_inline_secrets() -> None:

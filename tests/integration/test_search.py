@@ -1,0 +1,76 @@
+"""Relevance and filters of Chinese search on the Elasticsearch-compatible server, plus reindex."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from pipeline.config import Settings
+from pipeline.indexing import client
+from pipeline.indexing.client import SearchFilters
+from pipeline.stages import run_issue
+
+
+@pytest.fixture
+def indexed(settings: Settings) -> Iterator[Settings]:
+    for day in (date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20)):
+        run_issue(settings, "grrb", day, f"run-{day}")
+    yield settings
+
+
+def _headlines(settings: Settings, text: str, **filters: str) -> list[str]:
+    es = client.make_client(settings.es)
+    try:
+        return [h["headline"] for h in client.search(es, settings.es, text, 10, SearchFilters(**filters))]
+    finally:
+        es.close()
+
+
+def test_relevance(indexed: Settings) -> None:
+    s = indexed
+    # an exact person name
+    assert _headlines(s, "吴长河")[0] == "“钢轨医生”的平凡坚守"
+    # an organisation by its full name and by the short form used in the text
+    by_full = _headlines(s, "江川市总工会")
+    assert "“有事找工会,真管用”" in by_full and all("临江" not in h for h in by_full)
+    assert _headlines(s, "江川市总")[0] == "“有事找工会,真管用”"  # only that article uses the short form
+    # a two-word phrase: the headline hit ranks first
+    assert _headlines(s, "职工暖屋")[0] == "小巷暖屋里的工会温度"
+    # a word that plain bigrams would split wrongly: 和服 must not match 和服务
+    assert _headlines(s, "和服") == []
+    # a date-filtered query
+    filtered = _headlines(s, "工会", date_from="2026-11-20", date_to="2026-11-20")
+    assert filtered and "小巷暖屋里的工会温度" not in filtered
+    # facet filters
+    assert _headlines(s, "", person="陈立峰", date_from="2026-11-20") == ["“有事找工会,真管用”"]
+
+
+def test_highlighted_snippets(indexed: Settings) -> None:
+    es = client.make_client(indexed.es)
+    try:
+        [hit, *_] = client.search(es, indexed.es, "暖屋")
+    finally:
+        es.close()
+    assert "【暖屋】" in hit["snippet"]
+
+
+def test_reindex_moves_the_alias_without_losing_documents(indexed: Settings) -> None:
+    es = client.make_client(indexed.es)
+    try:
+        client.refresh(es, indexed.es)
+        before = es.count(index=indexed.es.alias)["count"]
+        result = client.reindex(es, indexed.es, version=2, drop_old=True)
+        assert result["to"] == f"{indexed.es.alias}-v2" and result["copied"] == before
+        assert client.alias_target(es, indexed.es) == f"{indexed.es.alias}-v2"
+        assert es.count(index=indexed.es.alias)["count"] == before
+        assert _headlines(indexed, "吴长河")[0] == "“钢轨医生”的平凡坚守"
+        # writes keep going through the alias, to the new index
+        run_issue(indexed, "grrb", date(2026, 11, 18), "run-after-reindex")
+        client.refresh(es, indexed.es)
+        assert es.count(index=f"{indexed.es.alias}-v2")["count"] == before
+    finally:
+        Elasticsearch(indexed.es.url).options(ignore_status=404).indices.delete(index=f"{indexed.es.alias}-v2")
+        es.close()
