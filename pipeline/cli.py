@@ -229,6 +229,66 @@ def reindex(
         es.close()
 
 
+deadletter_app = typer.Typer(help="Inspect and replay the dead-letter topic.", no_args_is_help=True)
+app.add_typer(deadletter_app, name="deadletter")
+
+
+@deadletter_app.command("list")
+def deadletter_list(
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="print whole dead letters as JSON lines")] = False,
+) -> None:
+    """List dead letters: offset, stage, where (paper/date/page or key), error and reason."""
+    from pipeline.ledger import read_dead_letters
+
+    letters = read_dead_letters(_settings())
+    if jsonl:
+        for (partition, offset), letter in letters:
+            row = {"partition": partition, "offset": offset, **letter.model_dump(mode="json")}
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"{len(letters)} dead letter(s)")
+    for col in ("offset", "stage", "where", "error", "reason", "run"):
+        table.add_column(col)
+    for (partition, offset), d in letters:
+        where = f"{d.paper}/{d.issue_date}/{d.page:02d}" if d.page else (d.key or "")
+        table.add_row(f"{partition}:{offset}", d.stage, where, d.error_type, d.reason[:80], d.run_id)
+    out.print(table)
+
+
+@deadletter_app.command("replay")
+def deadletter_replay(
+    stage: Annotated[str | None, typer.Option(help="only letters of this stage (index, source, segmentation…)")] = None,
+) -> None:
+    """Replay dead letters after a fix: index letters are re-indexed from their original event,
+    page letters re-run their issue. Prints what was replayed and what failed again."""
+    from pipeline.ledger import replay_dead_letters
+
+    try:
+        _dump(replay_dead_letters(_settings(), stage))
+    except PipelineError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command()
+def ledger(
+    paper: Annotated[str | None, typer.Option(help="paper id")] = None,
+    issue_date: Annotated[str | None, typer.Option("--date", help="issue date (YYYY-MM-DD)")] = None,
+) -> None:
+    """Per-issue completeness, per run: pages expected/ok/failed, articles published/indexed/dead-lettered."""
+    from pipeline.ledger import read_ledger
+
+    rows = read_ledger(_settings(), paper, issue_date)
+    table = Table(title="completeness ledger")
+    for col in ("issue", "run", "pages ok", "pages failed", "articles", "indexed", "in index", "dead letters",
+                "stale removed"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["issue_id"], r["run_id"], str(r["pages_ok"]), ",".join(map(str, r["pages_failed"])) or "—",
+                      str(r["articles"]), str(r["indexed"]), str(r["in_index"]), str(r["dead_letters"]),
+                      str(r["stale_removed"]))
+    out.print(table)
+
+
 # ----------------------------------------------------------------------------- quality
 
 eval_app = typer.Typer(help="Measure quality on the golden sets.", no_args_is_help=True)

@@ -96,4 +96,9 @@ def publish(settings: KafkaSettings, records: list[Record]) -> Offsets:
     try:
         return send_all(producer, records, settings.delivery_timeout_s)
     finally:
-        producer.close(timeout=5)
+        try:
+            producer.close(timeout=5)
+        except KafkaError as exc:
+            # every record was already acknowledged (or the send error is on its way out):
+            # a close that times out must not replace that outcome
+            log.warning("closing the Kafka producer: %r", exc)

@@ -128,3 +128,40 @@ def test_elasticsearch_rejection_goes_to_the_dead_letter_topic(settings: Setting
     assert {d.stage for d in letters} == {"index"} and all(d.original and d.source_offset is not None for d in letters)
     summary = verify_issue(settings, published, indexed)
     assert summary["dead_letters"] == published.articles and summary["in_index"] == 0
+
+
+def test_dead_letters_can_be_listed_and_replayed_after_the_fix(settings: Settings) -> None:
+    from pipeline.ledger import read_dead_letters, read_ledger, replay_dead_letters
+    from pipeline.stages import index_issue, process_page, publish_issue
+
+    es = Elasticsearch(settings.es.url)
+    try:  # a mapping conflict rejects every document of the page
+        es.indices.create(index=settings.es.index_name, mappings={"properties": {"paper": {"type": "integer"}}})
+        es.indices.put_alias(index=settings.es.index_name, name=settings.es.alias, is_write_index=True)
+    finally:
+        es.close()
+    process_page(settings, "grrb", DAY, 4, "run-dlq")
+    published = publish_issue(settings, "grrb", DAY, "run-dlq", planned=[4])
+    assert index_issue(settings, published).dead_lettered == published.articles
+    assert len(read_dead_letters(settings)) == published.articles
+    # the fix: a new index version with the right template behind the alias
+    es = client.make_client(settings.es)
+    try:
+        client.reindex(es, settings.es, version=2, drop_old=True)
+    finally:
+        es.close()
+    result = replay_dead_letters(settings, stage="index")
+    assert result["reindexed"] == published.articles and result["failed_again"] == 0
+    assert len(_ids(settings)) == published.articles
+    Elasticsearch(settings.es.url).options(ignore_status=404).indices.delete(index=f"{settings.es.alias}-v2")
+    assert read_ledger(settings) == []  # no run completed its verify step in this test
+
+
+def test_ledger_lists_every_run_of_an_issue(settings: Settings) -> None:
+    from pipeline.ledger import read_ledger
+
+    run_issue(settings, "grrb", DAY, "run-a")
+    run_issue(settings, "grrb", DAY, "run-b")
+    rows = read_ledger(settings, "grrb", DAY.isoformat())
+    assert [r["run_id"] for r in rows] == ["run-a", "run-b"]
+    assert all(r["pages_ok"] == 4 and r["in_index"] == r["articles"] for r in rows)

@@ -55,3 +55,10 @@ def test_every_verb_has_help() -> None:
                  "schemas", "eval"]:
         res = runner.invoke(app, [verb, "--help"])
         assert res.exit_code == 0 and "Usage" in res.output, verb
+
+
+def test_operator_verbs_have_help() -> None:
+    for verb in (["deadletter", "list"], ["deadletter", "replay"], ["ledger"], ["report"], ["reindex"],
+                 ["kibana", "import"], ["kibana", "export"], ["eval", "enrichment"]):
+        res = runner.invoke(app, [*verb, "--help"])
+        assert res.exit_code == 0 and "Usage" in res.output, verb

@@ -1,0 +1,124 @@
+"""Fault injection against real servers: each test that kills a server gets its own private one."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pipeline import servers
+from pipeline.config import Settings
+from pipeline.errors import IndexUnavailable, PublishUnavailable
+from pipeline.indexing import client
+from pipeline.stages import index_issue, plan_pages, process_page, publish_issue, verify_issue
+
+DAY = date(2026, 11, 19)
+
+
+class Private:
+    """A private server that the test may stop and start again on the same port and data dir."""
+
+    def __init__(self, kind: str, data_dir: Path) -> None:
+        self.kind, self.data_dir, self.port = kind, data_dir, servers.free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.address = ""
+
+    def start(self) -> str:
+        start = servers.start_kafka if self.kind == "kafka" else servers.start_elasticsearch
+        self.proc, self.address = start(self.data_dir, self.port)
+        wait = servers.wait_kafka if self.kind == "kafka" else servers.wait_elasticsearch
+        wait(self.address)
+        return self.address
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            servers.stop_pid(self.proc.pid)
+            self.proc.wait(timeout=20)
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        assert self.proc is not None
+        os.killpg(self.proc.pid, sig)
+        self.proc.wait(timeout=20)
+
+
+@pytest.fixture
+def private_es(tmp_path: Path, endpoints: object) -> Iterator[Private]:
+    if os.environ.get("INKSTREAM_TEST_ES_URL"):
+        pytest.skip("restart tests need the local server")
+    server = Private("es", tmp_path / "private-es")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def private_kafka(tmp_path: Path, endpoints: object) -> Iterator[Private]:
+    if os.environ.get("INKSTREAM_TEST_KAFKA_BOOTSTRAP"):
+        pytest.skip("restart tests need the local server")
+    server = Private("kafka", tmp_path / "private-kafka")
+    server.start()
+    yield server
+    server.stop()
+
+
+def _stage_pages(s: Settings, run_id: str) -> list[int]:
+    pages = plan_pages(s, "grrb", DAY)
+    for page in pages:
+        process_page(s, "grrb", DAY, page, run_id)
+    return pages
+
+
+def test_elasticsearch_down_at_indexing_then_back_loses_nothing(settings: Settings, private_es: Private) -> None:
+    s = settings.model_copy(update={"es": settings.es.model_copy(update={"url": private_es.address})})
+    pages = _stage_pages(s, "run-es")
+    published = publish_issue(s, "grrb", DAY, "run-es", planned=pages)
+    private_es.kill(signal.SIGTERM)
+    with pytest.raises(IndexUnavailable):
+        index_issue(s, published)  # transient: Airflow retries the task
+    private_es.start()  # same port, same data dir
+    indexed = index_issue(s, published)
+    summary = verify_issue(s, published, indexed)
+    assert summary["in_index"] == summary["articles"] == published.articles
+
+
+def test_broker_killed_mid_publish_then_retry_indexes_every_article_once(
+    settings: Settings, private_kafka: Private
+) -> None:
+    kafka = settings.kafka.model_copy(update={"bootstrap_servers": [private_kafka.address], "delivery_timeout_s": 8.0,
+                                              "request_timeout_ms": 4000, "retries": 2})
+    s = settings.model_copy(update={"kafka": kafka})
+    pages = _stage_pages(s, "run-kill")
+    errors: list[Exception] = []
+
+    def publish_many() -> None:
+        try:
+            for _ in range(200):  # keep the producer busy while the broker dies
+                publish_issue(s, "grrb", DAY, "run-kill", planned=pages)
+        except Exception as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=publish_many)
+    worker.start()
+    time.sleep(1.0)
+    private_kafka.kill(signal.SIGKILL)
+    worker.join(timeout=120)
+    assert errors and isinstance(errors[0], PublishUnavailable), errors
+    private_kafka.start()
+    published = publish_issue(s, "grrb", DAY, "run-kill", planned=pages)  # the task's retry
+    indexed = index_issue(s, published)
+    summary = verify_issue(s, published, indexed)
+    es = client.make_client(s.es)
+    try:
+        client.refresh(es, s.es)
+        docs = es.search(index=s.es.alias, query={"term": {"issue_id": f"grrb-{DAY}"}}, size=100)["hits"]["hits"]
+    finally:
+        es.close()
+    ids = [d["_id"] for d in docs]
+    assert len(ids) == len(set(ids)) == published.articles == summary["in_index"]
