@@ -67,6 +67,7 @@ def render(source: str) -> GoldenPage:
     items: dict[str, _Item] = {}
     order: list[str] = []
     blocks_text: list[str] = []
+    roles: list[str] = []
     meta: dict[str, str] = {}
     for n, raw in enumerate(source.splitlines(), 1):
         line = raw.rstrip()
@@ -97,6 +98,7 @@ def render(source: str) -> GoldenPage:
             for letter, deck in zip(letters, decks, strict=True):
                 item.title.append((idx, letter, deck))
             blocks_text.append(page_text)
+            roles.append("T")
             continue
         item.units.append(idx)
         if base in ("P", "P+"):
@@ -149,13 +151,22 @@ def render(source: str) -> GoldenPage:
         else:
             raise ValueError(f"line {n}: unknown role {role!r}")
         blocks_text.append(page_text)
+        roles.append(base)
 
-    # page text and unit spans
+    # page text and unit spans; "@wrap N" hard-wraps paragraphs at N characters with a 　　 indent
+    # (as PDF extraction does), "@separator newline" drops the blank lines between blocks
+    wrap = int(meta.get("wrap", 0))
+    sep = "\n" if meta.get("separator") == "newline" else "\n\n"
     spans: list[tuple[int, int]] = []
-    text = "\n\n"
-    for block in blocks_text:
-        spans.append((len(text), len(text) + len(block)))
-        text += block + "\n\n"
+    text = sep
+    for block, role in zip(blocks_text, roles, strict=True):
+        shown = block
+        if wrap and role in ("P", "P+", "G+"):
+            body = ("\u3000\u3000" if role == "P" else "") + block
+            shown = "\n".join(body[i : i + wrap] for i in range(0, len(body), wrap))
+        lead = len(shown) - len(shown.lstrip())
+        spans.append((len(text) + lead, len(text) + len(shown)))
+        text += shown + sep
     text = text.rstrip("\n") + "\n"
 
     def merged(units: list[int]) -> list[tuple[int, int]]:

@@ -18,6 +18,8 @@ class SegmentationRules(BaseModel):
     max_headline_chars: int
     max_subhead_chars: int
     max_banner_chars: int
+    wrap_ratio: float
+    min_wrap_width: int
     max_byline_chars: int
     sentence_end: str
     closers: str

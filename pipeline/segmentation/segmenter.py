@@ -82,17 +82,48 @@ def ends_sentence(text: str, rules: SegmentationRules) -> bool:
     return bool(stripped) and stripped[-1] in rules.sentence_end
 
 
-def split_units(text: str) -> list[Unit]:
-    """Non-blank lines with [start, end) offsets of their stripped content."""
-    units: list[Unit] = []
+def split_units(text: str, rules: SegmentationRules = DEFAULT_RULES) -> list[Unit]:
+    """Units with [start, end) offsets of their content: one per block line, except that lines
+    hard-wrapped by the extraction are joined back. A new unit starts at an indented line (when
+    the block indents its paragraphs: 　　正文), else after a line that ends a sentence or is
+    clearly shorter than the block's lines."""
+    blocks: list[list[tuple[str, int, int, bool]]] = [[]]
     pos = 0
     for line in text.splitlines(keepends=True):
         content = line.rstrip("\r\n")
         stripped = content.strip()
         if stripped:
-            lead = len(content) - len(content.lstrip())
-            units.append(Unit(len(units), stripped, pos + lead, pos + lead + len(stripped)))
+            lead = content[: len(content) - len(content.lstrip())]
+            indented = "\u3000" in lead or len(lead) >= 2
+            blocks[-1].append((stripped, pos + len(lead), pos + len(lead) + len(stripped), indented))
+        elif blocks[-1]:
+            blocks.append([])
         pos += len(line)
+    units: list[Unit] = []
+    for block in blocks:
+        if not block:
+            continue
+        indent_style = any(indented for _, _, _, indented in block[1:])
+        width = max(len(t) for t, _, _, _ in block)
+        group = [block[0]]
+        for line in block[1:]:
+            prev = group[-1][0]
+            full = len(prev) >= rules.wrap_ratio * width
+            if indent_style:  # paragraphs start indented; wrapped lines are full width
+                join = (
+                    not line[3]
+                    and full
+                    and (group[0][3] or len(group) > 1)
+                    and not (ends_sentence(prev, rules) and is_title_like(line[0], rules))
+                )
+            else:
+                join = width >= rules.min_wrap_width and full and not ends_sentence(prev, rules)
+            if join:
+                group.append(line)
+            else:
+                units.append(Unit(len(units), "".join(t for t, _, _, _ in group), group[0][1], group[-1][2]))
+                group = [line]
+        units.append(Unit(len(units), "".join(t for t, _, _, _ in group), group[0][1], group[-1][2]))
     return units
 
 
@@ -162,7 +193,7 @@ _WORDS = _WordJoin()
 class _Segmenter:
     def __init__(self, text: str, rules: SegmentationRules) -> None:
         self.rules = rules
-        self.units = split_units(text)
+        self.units = split_units(text, rules)
         for unit in self.units:
             unit.kind = classify(unit, rules)
         for n, (prev, unit) in enumerate(zip(self.units, self.units[1:], strict=False), 1):
