@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -76,3 +78,10 @@ def settings(endpoints: Endpoints, tmp_path: Path, monkeypatch: pytest.MonkeyPat
         pass
     finally:
         admin.close()
+
+
+def copy_sample_issue(tmp_path: Path, day: date, paper: str = "grrb") -> Path:
+    """A writable copy of one sample issue; returns the new source root."""
+    root = tmp_path / "issues"
+    shutil.copytree(ROOT / "samples" / "issues" / paper / day.isoformat(), root / paper / day.isoformat())
+    return root

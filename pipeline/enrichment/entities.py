@@ -229,28 +229,36 @@ def _place_model(div: Division) -> Place:
     )
 
 
+def short_forms(text: str, entities: Sequence[Entity], starts: set[int]) -> list[Entity]:
+    """省总, 贵州省总, 全总 as ORG, ``canonical`` = the full name seen in the article. ``starts``:
+    token starts; a short form must begin on one (安全总监 holds no 全总)."""
+    r = _rules()
+    taken = [(x.start, x.end) for x in entities]
+    out: list[Entity] = []
+    for m in r["alias_re"].finditer(text):  # type: ignore[attr-defined]
+        s, e = m.start(), m.end()
+        if any(a <= s < b for a, b in taken):
+            continue
+        full_suffix = r["aliases"][m.group("alias")]  # type: ignore[index]
+        fulls = [x.text for x in entities if x.type is EntityType.ORG and x.text.endswith(full_suffix)]
+        prefix = _alias_prefix(text, s, full_suffix, fulls)
+        if (s - len(prefix)) not in starts:
+            continue
+        if prefix:
+            s -= len(prefix)
+            fulls = [f for f in fulls if f.startswith(prefix)] or [prefix + full_suffix]
+        canonical = fulls[0] if fulls else full_suffix if full_suffix.startswith("中华") else text[s:e]
+        out.append(Entity(text=text[s:e], type=EntityType.ORG, start=s, end=e, canonical=canonical))
+    return out
+
+
 def extract_entities(text: str, tokens: Sequence[Token]) -> list[Entity]:
     r = _rules()
     entities: list[Entity] = []
     org_spans = _orgs(tokens)
     for s, e in org_spans:
         entities.append(Entity(text=text[s:e], type=EntityType.ORG, start=s, end=e, canonical=text[s:e]))
-    # short forms: 省总, 贵州省总, 全总 -> the full name seen in the article
-    starts = {t[2] for t in tokens}
-    for m in r["alias_re"].finditer(text):  # type: ignore[attr-defined]
-        s, e = m.start(), m.end()
-        if any(a <= s < b for a, b in org_spans):
-            continue
-        full_suffix = r["aliases"][m.group("alias")]  # type: ignore[index]
-        fulls = [x.text for x in entities if x.type is EntityType.ORG and x.text.endswith(full_suffix)]
-        prefix = _alias_prefix(text, s, full_suffix, fulls)
-        if (s - len(prefix)) not in starts:
-            continue  # inside a word: 安全总监 holds no 全总
-        if prefix:
-            s -= len(prefix)
-            fulls = [f for f in fulls if f.startswith(prefix)] or [prefix + full_suffix]
-        canonical = fulls[0] if fulls else full_suffix if full_suffix.startswith("中华") else text[s:e]
-        entities.append(Entity(text=text[s:e], type=EntityType.ORG, start=s, end=e, canonical=canonical))
+    entities += short_forms(text, entities, {t[2] for t in tokens})
     taken = [(x.start, x.end) for x in entities]
     for s, e in _persons(text, tokens, taken):
         if any(a < e and s < b for a, b in taken):

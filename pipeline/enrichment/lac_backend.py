@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from pipeline.enrichment.entities import _alias_prefix, _place, _place_model, _rules, divisions
+from pipeline.enrichment.entities import _place, _place_model, divisions, short_forms
 from pipeline.models import Entity, EntityType
 
 
@@ -37,7 +37,8 @@ def lac_tokens(text: str) -> list[tuple[str, str, int]]:
 def extract_entities_lac(text: str) -> list[Entity]:
     by_name, _ = divisions()
     spans: list[list[Any]] = []  # [start, end, type]
-    for word, tag, start in lac_tokens(text):
+    tokens = lac_tokens(text)
+    for word, tag, start in tokens:
         if tag not in ("PER", "ORG", "LOC"):
             continue
         end = start + len(word)
@@ -76,19 +77,6 @@ def extract_entities_lac(text: str) -> list[Entity]:
             )
         else:
             entities.append(Entity(text=surface, type=EntityType(tag), start=s, end=e, canonical=surface))
-    r = _rules()
-    taken = [(x.start, x.end) for x in entities]
-    for m in r["alias_re"].finditer(text):  # type: ignore[attr-defined]
-        s, e = m.start(), m.end()
-        if any(a <= s < b for a, b in taken):
-            continue
-        full_suffix = r["aliases"][m.group("alias")]  # type: ignore[index]
-        fulls = [x.text for x in entities if x.type is EntityType.ORG and x.text.endswith(full_suffix)]
-        prefix = _alias_prefix(text, s, full_suffix, fulls)
-        s -= len(prefix)
-        if prefix:
-            fulls = [f for f in fulls if f.startswith(prefix)] or [prefix + full_suffix]
-        canonical = fulls[0] if fulls else full_suffix if full_suffix.startswith("中华") else text[s:e]
-        entities.append(Entity(text=text[s:e], type=EntityType.ORG, start=s, end=e, canonical=canonical))
+    entities += short_forms(text, entities, {start for _, _, start in tokens})
     entities.sort(key=lambda x: (x.start, x.end))
     return entities

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
-from pipeline import PROJECT_ROOT
 from pipeline.airflow_local import airflow_env, dag_test
 from pipeline.config import Settings
 from pipeline.indexing import client
+from tests.conftest import copy_sample_issue
 
 DAY = date(2026, 11, 19)
 
 
-def _issue_copy(tmp_path: Path) -> Path:
-    root = tmp_path / "issues"
-    shutil.copytree(PROJECT_ROOT / "samples" / "issues" / "grrb" / DAY.isoformat(), root / "grrb" / DAY.isoformat())
-    return root
-
-
 def test_dag_run_publishes_indexes_and_articles_are_searchable(settings: Settings, tmp_path: Path) -> None:
-    root = _issue_copy(tmp_path)
+    root = copy_sample_issue(tmp_path, DAY)
     (root / "grrb" / DAY.isoformat() / "03.txt").write_bytes(b"\x00\x01\x02" * 1000)  # one broken page
     s = settings.model_copy(update={"source_root": root})
     env = airflow_env(s, tmp_path / "airflow")

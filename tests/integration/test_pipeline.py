@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
 from elasticsearch import Elasticsearch
 
-from pipeline import PROJECT_ROOT
 from pipeline.config import Settings
 from pipeline.indexing import client
 from pipeline.indexing.indexer import iter_topic
 from pipeline.models import DeadLetter
 from pipeline.stages import run_issue
+from tests.conftest import copy_sample_issue
 
 DAY = date(2026, 11, 18)
-
-
-def _copy_issue(tmp_path: Path) -> Path:
-    root = tmp_path / "issues"
-    shutil.copytree(PROJECT_ROOT / "samples" / "issues" / "grrb" / DAY.isoformat(), root / "grrb" / DAY.isoformat())
-    return root
 
 
 def _with_source(settings: Settings, root: Path) -> Settings:
@@ -57,7 +50,7 @@ def test_run_issue_publishes_indexes_and_makes_articles_searchable(settings: Set
 
 
 def test_rerun_is_idempotent_and_removes_stale_articles(settings: Settings, tmp_path: Path) -> None:
-    root = _copy_issue(tmp_path)
+    root = copy_sample_issue(tmp_path, DAY)
     s = _with_source(settings, root)
     first = run_issue(s, "grrb", DAY, "run-1").summary
     before = _ids(s)
@@ -85,7 +78,7 @@ def test_rerun_is_idempotent_and_removes_stale_articles(settings: Settings, tmp_
 def test_a_broken_page_is_dead_lettered_and_the_rest_of_the_issue_is_published(
     settings: Settings, tmp_path: Path, content: bytes, why: str
 ) -> None:
-    root = _copy_issue(tmp_path)
+    root = copy_sample_issue(tmp_path, DAY)
     (root / "grrb" / DAY.isoformat() / "02.txt").write_bytes(content)
     s = _with_source(settings, root)
     result = run_issue(s, "grrb", DAY, "run-bad")
@@ -100,7 +93,7 @@ def test_a_broken_page_is_dead_lettered_and_the_rest_of_the_issue_is_published(
 
 
 def test_gb18030_and_bom_pages_are_read(settings: Settings, tmp_path: Path) -> None:
-    root = _copy_issue(tmp_path)
+    root = copy_sample_issue(tmp_path, DAY)
     folder = root / "grrb" / DAY.isoformat()
     text1 = (folder / "01.txt").read_text(encoding="utf-8")
     (folder / "01.txt").write_bytes(text1.encode("gb18030"))
