@@ -127,8 +127,12 @@ def run(
     issue_date: Annotated[str | None, typer.Option("--date", help="one issue date; default: every issue found")] = None,
     source: Annotated[Path | None, typer.Option(help="issue root folder (<root>/<paper>/<date>/NN.txt)")] = None,
     paper: Annotated[str | None, typer.Option(help="paper id (papers/<id>.toml)")] = None,
+    workers: Annotated[int, typer.Option(help="page-processing processes (default: one per core)")] = 0,
+    quiet: Annotated[bool, typer.Option(help="print one summary line per issue instead of JSON")] = False,
 ) -> None:
-    """Run the pipeline for one or more issues without Airflow."""
+    """Run the pipeline for one or more issues without Airflow (pages in parallel, one process per core)."""
+    from concurrent.futures import ProcessPoolExecutor
+
     from pipeline import stages
 
     if source is not None:
@@ -138,20 +142,32 @@ def run(
     days = _dates(settings, paper_id, issue_date)
     run_id = "cli__" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     failed = False
-    for day in days:
-        pages = stages.plan_pages(settings, paper_id, day)
+    n_workers = workers or os.cpu_count() or 1
+    pool = ProcessPoolExecutor(max_workers=n_workers) if n_workers > 1 else None
+    try:
         with Progress(console=console, transient=True) as bar:
-            task = bar.add_task(f"{paper_id} {day}", total=len(pages))
-            try:
-                result = stages.run_issue(settings, paper_id, day, run_id, progress=lambda task=task: bar.advance(task))
-            except PipelineError as exc:
-                console.print(f"[red]{paper_id} {day} failed:[/red] {exc}")
-                failed = True
-                continue
-        for page in result.pages:
-            if not page.ok:
-                console.print(f"[yellow]page {page.page} failed:[/yellow] {page.error}")
-        _dump(result.summary)
+            task = bar.add_task(f"{paper_id}: {len(days)} issue(s)", total=len(days))
+            for day in days:
+                try:
+                    result = stages.run_issue(settings, paper_id, day, run_id, pool=pool)
+                except PipelineError as exc:
+                    console.print(f"[red]{paper_id} {day} failed:[/red] {exc}")
+                    failed = True
+                    continue
+                finally:
+                    bar.advance(task)
+                for page in result.pages:
+                    if not page.ok:
+                        console.print(f"[yellow]page {page.page} failed:[/yellow] {page.error}")
+                if quiet:
+                    s = result.summary
+                    console.print(f"{s['issue_id']}: {s['articles']} articles, {s['in_index']} indexed, "
+                                  f"{s['dead_letters']} dead letters")
+                else:
+                    _dump(result.summary)
+    finally:
+        if pool is not None:
+            pool.shutdown()
     if failed:
         raise typer.Exit(code=1)
 

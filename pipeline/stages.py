@@ -280,18 +280,32 @@ class IssueRun:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def run_issue(settings: Settings, paper_id: str, issue_date: date, run_id: str, progress: Any = None) -> IssueRun:
-    """The whole pipeline for one issue, without Airflow (what ``inkstream run`` does)."""
+def _page_or_failure(settings: Settings, paper_id: str, issue_date: date, page: int, run_id: str) -> PageResult:
+    try:
+        return process_page(settings, paper_id, issue_date, page, run_id)
+    except InvalidPage as exc:
+        return PageResult(page=page, ok=False, error=str(exc))
+
+
+def run_issue(
+    settings: Settings, paper_id: str, issue_date: date, run_id: str, progress: Any = None, pool: Any = None
+) -> IssueRun:
+    """The whole pipeline for one issue, without Airflow (what ``inkstream run`` does).
+
+    ``pool``: an optional ``concurrent.futures`` executor; pages are then processed in parallel
+    (one process per core, jieba loaded once per worker)."""
     result = IssueRun()
     pages = plan_pages(settings, paper_id, issue_date)
     folder = run_dir(settings, paper_id, issue_date, run_id)
     if folder.exists():
         shutil.rmtree(folder)
-    for page in pages:
-        try:
-            result.pages.append(process_page(settings, paper_id, issue_date, page, run_id))
-        except InvalidPage as exc:
-            result.pages.append(PageResult(page=page, ok=False, error=str(exc)))
+    if pool is None:
+        outcomes = (_page_or_failure(settings, paper_id, issue_date, page, run_id) for page in pages)
+    else:
+        outcomes = pool.map(_page_or_failure, *zip(*[(settings, paper_id, issue_date, p, run_id) for p in pages],
+                                                     strict=True))
+    for outcome in outcomes:
+        result.pages.append(outcome)
         if progress is not None:
             progress()
     published = publish_issue(settings, paper_id, issue_date, run_id, planned=pages)

@@ -1,0 +1,59 @@
+"""End-to-end backfill of a synthetic year through `inkstream run` against fresh local servers:
+wall time, issues/s, characters/s and peak memory (the largest process)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import report
+from gen_year import generate
+
+from pipeline import servers
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "inkstream-year")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    if not (args.data / "grrb").is_dir():
+        generate(args.data)
+    chars = sum(p.stat().st_size for p in args.data.rglob("*.txt")) // 3  # ~3 bytes per Han character
+    issues = len(list((args.data / "grrb").iterdir()))
+    work = Path(tempfile.mkdtemp(prefix="inkstream-year-run-"))
+    kproc, kafka = servers.start_kafka(work, servers.free_port())
+    eproc, es = servers.start_elasticsearch(work, servers.free_port())
+    try:
+        servers.wait_kafka(kafka)
+        servers.wait_elasticsearch(es)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("INKSTREAM_")}
+        env.update(INKSTREAM_KAFKA__BOOTSTRAP_SERVERS=json.dumps([kafka]), INKSTREAM_ES__URL=es,
+                   INKSTREAM_DATA_DIR=str(work / "data"), INKSTREAM_SOURCE_ROOT=str(args.data))
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--quiet", "--workers", str(args.workers)],
+                              env=env, capture_output=True, text=True)
+        elapsed = time.perf_counter() - t0
+        if proc.returncode != 0:
+            raise SystemExit(proc.stderr[-3000:])
+        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        report("year backfill", {
+            "issues": issues, "pages": issues * 8, "approx_chars": chars, "workers": args.workers,
+            "seconds": round(elapsed, 1), "issues_per_s": round(issues / elapsed, 2),
+            "chars_per_s": round(chars / elapsed), "peak_rss_mb": round(peak_kb / 1024, 1),
+            "target_seconds": 300,
+        })
+    finally:
+        servers.stop_pid(kproc.pid)
+        servers.stop_pid(eproc.pid)
+
+
+if __name__ == "__main__":
+    main()
