@@ -1,0 +1,38 @@
+"""`inkstream run` (no Airflow) with pages in a process pool, as an operator runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from pipeline.config import Settings
+from pipeline.evaluation.golden import render_file
+from pipeline.indexing import client
+from tests.conftest import ROOT
+
+
+def test_cli_run_with_two_workers_indexes_every_sample_issue(settings: Settings) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INKSTREAM_")}
+    env.update({
+        "INKSTREAM_DATA_DIR": str(settings.data_dir),
+        "INKSTREAM_KAFKA__BOOTSTRAP_SERVERS": json.dumps(settings.kafka.bootstrap_servers),
+        "INKSTREAM_KAFKA__ARTICLES_TOPIC": settings.kafka.articles_topic,
+        "INKSTREAM_KAFKA__ISSUES_TOPIC": settings.kafka.issues_topic,
+        "INKSTREAM_KAFKA__DEADLETTER_TOPIC": settings.kafka.deadletter_topic,
+        "INKSTREAM_ES__URL": settings.es.url,
+        "INKSTREAM_ES__ALIAS": settings.es.alias,
+    })
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--workers", "2", "--quiet"], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = [ln for ln in proc.stderr.splitlines() if "articles," in ln]
+    assert len(lines) == 3 and all("0 dead letters" in ln for ln in lines)
+    es = client.make_client(settings.es)
+    try:
+        client.refresh(es, settings.es)
+        gold = sum(len(render_file(p).gold.articles) for p in (ROOT / "samples" / "src").rglob("*.page"))
+        assert es.count(index=settings.es.alias)["count"] == gold  # the segmentation is exact on these pages
+    finally:
+        es.close()
