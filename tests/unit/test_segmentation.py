@@ -69,6 +69,7 @@ def test_caption_credit_and_decks() -> None:
     assert parse_caption("11月20日,职工厨艺大赛在市职工文化宫举行。 郑子衡摄", R) == (True, "郑子衡")
     assert parse_caption("户外劳动者在服务站休息。 本报记者 林子墨 摄/东海日报", R) == (True, "林子墨")
     assert parse_caption("职工们纷纷表示收获很大。", R) == (False, None)
+    assert parse_caption("工人们在车间里忙碌。(新华社记者 张小明 摄)", R) == (True, "张小明")
     assert assign_decks(["小车间里的大工匠", "记江川市机械制造厂高级技师林某"], R) == (
         None, "小车间里的大工匠", "记江川市机械制造厂高级技师林某")
     assert assign_decks(["江川市总推行一站式服务 困难职工帮扶更精准", "有事找工会"], R) == (
