@@ -3,16 +3,13 @@ elasticsearch.helpers.bulk, on the same payloads, against the local servers."""
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from datetime import UTC, date, datetime
-from pathlib import Path
 
-from common import best_of, report, sample_pages
+from common import best_of, local_servers, report, sample_pages
 from elasticsearch import Elasticsearch, helpers
 from kafka import KafkaProducer
 
-from pipeline import servers
 from pipeline.config import ElasticsearchSettings, KafkaSettings
 from pipeline.enrichment import enrich_article
 from pipeline.indexing import client
@@ -36,12 +33,7 @@ def events(copies: int) -> list[ArticleEvent]:
 
 
 def main() -> None:
-    data_dir = Path(tempfile.mkdtemp(prefix="inkstream-bench-"))
-    kproc, kafka = servers.start_kafka(data_dir, servers.free_port())
-    eproc, es_url = servers.start_elasticsearch(data_dir, servers.free_port())
-    try:
-        servers.wait_kafka(kafka)
-        servers.wait_elasticsearch(es_url)
+    with local_servers() as (kafka, es_url, _):
         evs = events(copies=20)
         ks = KafkaSettings(bootstrap_servers=[kafka], articles_topic=f"bench-{uuid.uuid4().hex[:6]}")
         ensure_topics(ks, [ks.articles_topic])
@@ -74,9 +66,6 @@ def main() -> None:
             "plain_bulk_docs_per_s": round(len(actions) / base_es),
             "index_ratio_to_plain_bulk": round(base_es / ours_es, 3),
         })
-    finally:
-        servers.stop_pid(kproc.pid)
-        servers.stop_pid(eproc.pid)
 
 
 if __name__ == "__main__":

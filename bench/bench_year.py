@@ -13,10 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import report
+from common import local_servers, report
 from gen_year import generate
-
-from pipeline import servers
 
 
 def main() -> None:
@@ -28,12 +26,7 @@ def main() -> None:
         generate(args.data)
     chars = sum(p.stat().st_size for p in args.data.rglob("*.txt")) // 3  # ~3 bytes per Han character
     issues = len(list((args.data / "grrb").iterdir()))
-    work = Path(tempfile.mkdtemp(prefix="inkstream-year-run-"))
-    kproc, kafka = servers.start_kafka(work, servers.free_port())
-    eproc, es = servers.start_elasticsearch(work, servers.free_port())
-    try:
-        servers.wait_kafka(kafka)
-        servers.wait_elasticsearch(es)
+    with local_servers() as (kafka, es, work):
         env = {k: v for k, v in os.environ.items() if not k.startswith("INKSTREAM_")}
         env.update(INKSTREAM_KAFKA__BOOTSTRAP_SERVERS=json.dumps([kafka]), INKSTREAM_ES__URL=es,
                    INKSTREAM_DATA_DIR=str(work / "data"), INKSTREAM_SOURCE_ROOT=str(args.data))
@@ -50,9 +43,6 @@ def main() -> None:
             "chars_per_s": round(chars / elapsed), "peak_rss_mb": round(peak_kb / 1024, 1),
             "target_seconds": 300,
         })
-    finally:
-        servers.stop_pid(kproc.pid)
-        servers.stop_pid(eproc.pid)
 
 
 if __name__ == "__main__":

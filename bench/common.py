@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import platform
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from pipeline import servers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,3 +30,18 @@ def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
 
 def report(stage: str, rows: dict[str, object]) -> None:
     print(json.dumps({"stage": stage, "python": platform.python_version(), **rows}, ensure_ascii=False))
+
+
+@contextmanager
+def local_servers() -> Iterator[tuple[str, str, Path]]:
+    """Fresh tansu + noida-db on free ports for one benchmark: (bootstrap, es_url, work dir)."""
+    work = Path(tempfile.mkdtemp(prefix="inkstream-bench-"))
+    kproc, kafka = servers.start_kafka(work, servers.free_port())
+    eproc, es_url = servers.start_elasticsearch(work, servers.free_port())
+    try:
+        servers.wait_kafka(kafka)
+        servers.wait_elasticsearch(es_url)
+        yield kafka, es_url, work
+    finally:
+        servers.stop_pid(kproc.pid)
+        servers.stop_pid(eproc.pid)

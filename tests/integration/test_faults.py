@@ -48,24 +48,23 @@ class Private:
         self.proc.wait(timeout=20)
 
 
-@pytest.fixture
-def private_es(tmp_path: Path, endpoints: object) -> Iterator[Private]:
-    if os.environ.get("INKSTREAM_TEST_ES_URL"):
+def _private(kind: str, env_var: str, tmp_path: Path) -> Iterator[Private]:
+    if os.environ.get(env_var):
         pytest.skip("restart tests need the local server")
-    server = Private("es", tmp_path / "private-es")
+    server = Private(kind, tmp_path / f"private-{kind}")
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def private_es(tmp_path: Path, endpoints: object) -> Iterator[Private]:
+    yield from _private("es", "INKSTREAM_TEST_ES_URL", tmp_path)
 
 
 @pytest.fixture
 def private_kafka(tmp_path: Path, endpoints: object) -> Iterator[Private]:
-    if os.environ.get("INKSTREAM_TEST_KAFKA_BOOTSTRAP"):
-        pytest.skip("restart tests need the local server")
-    server = Private("kafka", tmp_path / "private-kafka")
-    server.start()
-    yield server
-    server.stop()
+    yield from _private("kafka", "INKSTREAM_TEST_KAFKA_BOOTSTRAP", tmp_path)
 
 
 def _stage_pages(s: Settings, run_id: str) -> list[int]:
