@@ -24,6 +24,7 @@ class SegmentationRules(BaseModel):
     sentence_end: str
     closers: str
     continuation_starts: str
+    decorations: str
     paragraph_openers: tuple[str, ...]
     guide_headers: tuple[str, ...]
     outlet_pattern: str
@@ -66,7 +67,7 @@ class SegmentationRules(BaseModel):
     def dateline(self) -> re.Pattern[str]:
         # 本报讯 / 本报北京11月3日电 / 新华社北京6月1日电, optionally "(记者X 通讯员Y)"
         return re.compile(
-            rf"^(?P<head>本报讯|本报[^\s（(，,。]{{1,16}}?[讯电]|{self.outlet_pattern}[^\s（(，,。]{{0,16}}?电)"
+            rf"^[{re.escape(self.decorations)}]?\s*(?P<head>本报讯|本报[^\s（(，,。]{{1,16}}?[讯电]|{self.outlet_pattern}[^\s（(，,。]{{0,16}}?电)"
             r"\s*(?:[（(](?P<credits>[^）)]{0,80})[）)])?\s*"
         )
 
@@ -74,7 +75,7 @@ class SegmentationRules(BaseModel):
     def standalone_byline(self) -> re.Pattern[str]:
         name = self.name_pattern
         credit = rf"(?:{self.outlet_pattern})?(?:{self.roles_re})\s*{name}(?:[\s、，,]+{name})*"
-        return re.compile(rf"^[（(]?\s*{credit}(?:\s+{credit})*\s*[)）]?$")
+        return re.compile(rf"^[{re.escape(self.decorations)}]?\s*[（(]?\s*{credit}(?:\s+{credit})*\s*[)）]?$")
 
     @functools.cached_property
     def caption_credit_re(self) -> re.Pattern[str]:

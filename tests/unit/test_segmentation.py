@@ -135,3 +135,12 @@ def test_a_5mb_page_completes_and_still_partitions_the_text() -> None:
     assert got.articles and not got.warnings
     covered = sum(e - s for a in got.articles for s, e in a.spans) + sum(e - s for b in got.blocks for s, e in b.spans)
     assert covered <= len(text)
+
+
+def test_decorated_bylines_and_exclaimed_headlines() -> None:
+    text = ("这个冬天不太冷!\n\n■本报记者 张小明\n\n近日,江川市总工会开展送温暖活动,走访慰问困难职工200户。\n\n"
+            "为职工办实事\n\n□本报讯 (记者何远舟)11月18日,北川县总工会启动活动。\n")
+    first, second = segment_page(text).articles
+    assert (first.headline, first.byline.kind, first.byline.reporters) == ("这个冬天不太冷!", "本报记者", ["张小明"])
+    assert (second.headline, second.byline.reporters) == ("为职工办实事", ["何远舟"])
+    assert second.paragraphs == ["11月18日,北川县总工会启动活动。"]
