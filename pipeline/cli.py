@@ -32,6 +32,15 @@ def _dump(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
 
+def _print_table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)
+
+
 def _fail(exc: Exception) -> typer.Exit:
     console.print(f"[red]error:[/red] {exc}")
     return typer.Exit(code=1)
@@ -216,13 +225,9 @@ def search(
         raise _fail(exc) from exc
     finally:
         es.close()
-    table = Table(title=f"{len(hits)} hit(s) for {query!r}")
-    for col in ("date", "page", "headline", "snippet"):
-        table.add_column(col)
-    for hit in hits:
-        table.add_row(str(hit.get("issue_date")), str(hit.get("page")), hit.get("headline") or "—",
-                      hit.get("snippet") or "", )
-    out.print(table)
+    _print_table(f"{len(hits)} hit(s) for {query!r}", ("date", "page", "headline", "snippet"), [
+        (str(h.get("issue_date")), str(h.get("page")), h.get("headline") or "—", h.get("snippet") or "") for h in hits
+    ])
     if not hits:
         raise typer.Exit(code=3)
 
@@ -262,13 +267,11 @@ def deadletter_list(
             row = {"partition": partition, "offset": offset, **letter.model_dump(mode="json")}
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         return
-    table = Table(title=f"{len(letters)} dead letter(s)")
-    for col in ("offset", "stage", "where", "error", "reason", "run"):
-        table.add_column(col)
-    for (partition, offset), d in letters:
-        where = f"{d.paper}/{d.issue_date}/{d.page:02d}" if d.page else (d.key or "")
-        table.add_row(f"{partition}:{offset}", d.stage, where, d.error_type, d.reason[:80], d.run_id)
-    out.print(table)
+    _print_table(f"{len(letters)} dead letter(s)", ("offset", "stage", "where", "error", "reason", "run"), [
+        (f"{partition}:{offset}", d.stage, f"{d.paper}/{d.issue_date}/{d.page:02d}" if d.page else (d.key or ""),
+         d.error_type, d.reason[:80], d.run_id)
+        for (partition, offset), d in letters
+    ])
 
 
 @deadletter_app.command("replay")
@@ -294,15 +297,13 @@ def ledger(
     from pipeline.ledger import read_ledger
 
     rows = read_ledger(_settings(), paper, issue_date)
-    table = Table(title="completeness ledger")
-    for col in ("issue", "run", "pages ok", "pages failed", "articles", "indexed", "in index", "dead letters",
-                "stale removed"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(r["issue_id"], r["run_id"], str(r["pages_ok"]), ",".join(map(str, r["pages_failed"])) or "—",
-                      str(r["articles"]), str(r["indexed"]), str(r["in_index"]), str(r["dead_letters"]),
-                      str(r["stale_removed"]))
-    out.print(table)
+    columns = ("issue", "run", "pages ok", "pages failed", "articles", "indexed", "in index", "dead letters",
+               "stale removed")
+    _print_table("completeness ledger", columns, [
+        (r["issue_id"], r["run_id"], str(r["pages_ok"]), ",".join(map(str, r["pages_failed"])) or "—",
+         str(r["articles"]), str(r["indexed"]), str(r["in_index"]), str(r["dead_letters"]), str(r["stale_removed"]))
+        for r in rows
+    ])
 
 
 # ----------------------------------------------------------------------------- quality
