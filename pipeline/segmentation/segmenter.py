@@ -6,7 +6,8 @@ across units. The segmenter classifies each unit by its shape (title-like, bylin
 paragraph, caption, marker, …), then assigns units to articles in one pass using evidence
 from the whole page: which open article has a cut paragraph, whether a fragment can continue
 it (punctuation, a word across the cut, paragraph openers), which article lacks a title, and
-lexical affinity (IDF-weighted character bigrams) between a paragraph and each article.
+lexical affinity (shared character trigrams that are rare on the page) between a paragraph and
+each article.
 Time is linear in page size: per unit, work is bounded by the number of open articles.
 """
 
@@ -46,7 +47,7 @@ class _Art:
     subheads: list[Subhead] = field(default_factory=list)
     continued_from: int | None = None
     continued_to: int | None = None
-    bigrams: Counter[str] = field(default_factory=Counter)
+    trigrams: Counter[str] = field(default_factory=Counter)
 
     @property
     def first_idx(self) -> int:
@@ -62,7 +63,6 @@ class _Blk:
     units: list[Unit]
     photographer: str | None = None
     owner: _Art | None = None
-    wants_next_article: bool = False
 
 
 def page_number(token: str) -> int | None:
@@ -161,33 +161,25 @@ def is_title_like(text: str, rules: SegmentationRules) -> bool:
     return bool(stripped) and stripped[-1] not in rules.sentence_end + ",，:：、"
 
 
-def _bigrams(text: str) -> list[str]:
+def _trigrams(text: str) -> list[str]:
     """Character trigrams of the Han text (names and terms repeat within an article)."""
     han = "".join(_HAN.findall(text))
     return [han[i : i + 3] for i in range(len(han) - 2)]
 
 
-class _WordJoin:
-    """Does a word run across the cut? (…帮扶资 ‖ 金460万元 -> 资金). Uses jieba when present."""
-
-    def __init__(self) -> None:
-        self._tok: object | None = None
-
-    def crosses(self, left: str, right: str) -> bool:
-        if not (left and right and _HAN.match(left[-1]) and _HAN.match(right[0])):
-            return False
-        from pipeline.enrichment.tokenizer import plain_tokenizer
-
-        tail, head = left[-3:], right[:3]
-        pos = 0
-        for word in plain_tokenizer().cut(tail + head, HMM=False):
-            if pos < len(tail) < pos + len(word) and len(word) >= 2:
-                return True
-            pos += len(word)
+def word_crosses_cut(left: str, right: str) -> bool:
+    """Does a jieba word run across the cut? (…帮扶资 ‖ 金460万元 -> 资金)."""
+    if not (left and right and _HAN.match(left[-1]) and _HAN.match(right[0])):
         return False
+    from pipeline.enrichment.tokenizer import plain_tokenizer
 
-
-_WORDS = _WordJoin()
+    tail, head = left[-3:], right[:3]
+    pos = 0
+    for word in plain_tokenizer().cut(tail + head, HMM=False):
+        if pos < len(tail) < pos + len(word) and len(word) >= 2:
+            return True
+        pos += len(word)
+    return False
 
 
 class _Segmenter:
@@ -213,7 +205,7 @@ class _Segmenter:
         self.waiting_guides: list[_Blk] = []  # reading guides waiting for the next article
         df: Counter[str] = Counter()
         for unit in self.units:
-            df.update(set(_bigrams(unit.text)))
+            df.update(set(_trigrams(unit.text)))
         self.df = df
         self.last: Unit | None = None
         self.subhead: Unit | None = None  # a subhead waiting for its paragraph
@@ -242,7 +234,6 @@ class _Segmenter:
         self.cur = art
         for blk in self.waiting_guides:
             blk.owner = art
-            blk.wants_next_article = False
         self.waiting_guides.clear()
         return art
 
@@ -259,8 +250,8 @@ class _Segmenter:
 
     def _affinity(self, unit: Unit, art: _Art) -> float:
         """How many of the unit's distinctive trigrams (rare on this page) the article already has."""
-        grams = {g for g in _bigrams(unit.text) if self.df.get(g, 0) <= self.rules.affinity_max_df}
-        return float(sum(1 for g in grams if g in art.bigrams))
+        grams = {g for g in _trigrams(unit.text) if self.df.get(g, 0) <= self.rules.affinity_max_df}
+        return float(sum(1 for g in grams if g in art.trigrams))
 
     def _add_para(self, art: _Art, unit: Unit, text: str, join: bool) -> None:
         text = self._strip_markers(art, text)
@@ -269,7 +260,7 @@ class _Segmenter:
         elif text:
             art.paragraphs.append(text)
         art.body_units.append(unit)
-        art.bigrams.update(_bigrams(unit.text))
+        art.trigrams.update(_trigrams(unit.text))
         self.cur = art
 
     def _strip_markers(self, art: _Art, text: str) -> str:
@@ -291,7 +282,7 @@ class _Segmenter:
         score = 1.0  # a cut paragraph must continue somewhere on the page
         if text[0] in self.rules.continuation_starts:
             score += 3
-        if _WORDS.crosses(last, text):
+        if word_crosses_cut(last, text):
             score += 2
         if (_HAN.match(text[0]) or text[0].isdigit()) and (_HAN.match(last[-1]) or last[-1].isdigit()):
             score += 0.5
@@ -317,7 +308,6 @@ class _Segmenter:
         if self._fresh_title_only(self.cur):
             blk.owner = self.cur
         else:
-            blk.wants_next_article = True
             self.waiting_guides.append(blk)
         self.blocks.append(blk)
         self.guide = blk
@@ -361,7 +351,7 @@ class _Segmenter:
         if self._fresh_title_only(self.cur):
             assert self.cur is not None
             self.cur.title_units.append(unit)  # a second deck printed on its own line
-            self.cur.bigrams.update(_bigrams(unit.text))
+            self.cur.trigrams.update(_trigrams(unit.text))
             return
         nxt = self._next(i)
         untitled = [a for a in self._open() if not a.title_units and a.paragraphs]
@@ -398,7 +388,7 @@ class _Segmenter:
     def _titled(self, unit: Unit) -> _Art:
         art = self._new()
         art.title_units.append(unit)
-        art.bigrams.update(_bigrams(unit.text))
+        art.trigrams.update(_trigrams(unit.text))
         return art
 
     def _banner_shape(self, unit: Unit, nxt: Unit) -> bool:
@@ -414,7 +404,7 @@ class _Segmenter:
             if cut:
                 target = max(cut, key=lambda a: self._join_score(nxt, a, None))
         target.title_units.append(unit)
-        target.bigrams.update(_bigrams(unit.text))
+        target.trigrams.update(_trigrams(unit.text))
         self.cur = target
 
     def _on_para(self, i: int, unit: Unit) -> None:
@@ -448,8 +438,7 @@ class _Segmenter:
             return
         cut = [a for a in self._open() if a is not cur and a.paragraphs and not a.last_complete(self.rules)]
         if cut:
-            best = max(cut, key=lambda a: self._join_score(unit, a, cur))
-            score = self._join_score(unit, best, cur)
+            score, best = max(((self._join_score(unit, a, cur), a) for a in cut), key=lambda pair: pair[0])
             if score >= self.rules.join_min_score and not self._better_continuation_ahead(i, best, score, cur):
                 self._add_para(best, unit, unit.text, join=True)
                 return
