@@ -321,7 +321,7 @@ def eval_segmentation(
     from pipeline.evaluation.segmentation import evaluate, golden_pages
 
     roots = [PROJECT_ROOT / "samples" / "src", PROJECT_ROOT / "tests" / "golden" / "segmentation"]
-    scores = evaluate(golden_pages(roots), PROJECT_ROOT)
+    scores = evaluate(golden_pages(roots), PROJECT_ROOT, _settings().papers_dir)
     _dump(scores.as_dict())
     if verbose:
         for line in scores.errors:

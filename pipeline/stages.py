@@ -69,7 +69,7 @@ def process_page(settings: Settings, paper_id: str, issue_date: date, page: int,
     the caller fails that page only.
     """
     from pipeline.enrichment import enrich_article
-    from pipeline.segmentation import segment_page
+    from pipeline.segmentation import DEFAULT_RULES, segment_page
 
     paper = load_paper(settings, paper_id)
     src = source_for(settings, paper)
@@ -82,7 +82,7 @@ def process_page(settings: Settings, paper_id: str, issue_date: date, page: int,
     try:
         text = src.read_page(issue, ref)
         stage = "segmentation"
-        split = segment_page(text.text)
+        split = segment_page(text.text, DEFAULT_RULES.for_paper(paper.banners))
         if not split.articles:
             raise InvalidPage(label, "; ".join(split.warnings) or "no articles")
         if len(split.articles) > settings.limits.max_articles_per_page:

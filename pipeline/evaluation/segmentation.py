@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.evaluation.golden import GoldenPage, render_file
 from pipeline.models import Article, Block, PageSplit
-from pipeline.segmentation import segment_page
+from pipeline.segmentation import DEFAULT_RULES, segment_page
 
 
 def _chars(spans: Iterable[tuple[int, int]], text: str) -> frozenset[int]:
@@ -99,10 +100,21 @@ def golden_pages(roots: Iterable[Path]) -> list[Path]:
     return sorted(p for root in roots for p in root.rglob("*.page"))
 
 
-def evaluate(paths: Iterable[Path], root: Path | None = None) -> SegScores:
+def paper_banners(path: Path, papers_dir: Path) -> tuple[str, ...]:
+    """A golden page under ``…/<paper>/…`` is segmented with that paper's banners, as in the pipeline."""
+    for part in path.parts:
+        config = papers_dir / f"{part}.toml"
+        if config.is_file():
+            with config.open("rb") as fh:
+                return tuple(tomllib.load(fh).get("banners", ()))
+    return ()
+
+
+def evaluate(paths: Iterable[Path], root: Path | None = None, papers_dir: Path | None = None) -> SegScores:
     scores = SegScores()
     for path in paths:
         page = render_file(path)
         name = str(path.relative_to(root)) if root else path.name
-        score_page(name, page, segment_page(page.text), scores)
+        banners = paper_banners(path.relative_to(root) if root else path, papers_dir) if papers_dir else ()
+        score_page(name, page, segment_page(page.text, DEFAULT_RULES.for_paper(banners)), scores)
     return scores

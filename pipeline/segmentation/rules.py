@@ -57,6 +57,10 @@ class SegmentationRules(BaseModel):
         data.update(overrides)
         return cls.model_validate(data)
 
+    def for_paper(self, banners: tuple[str, ...]) -> SegmentationRules:
+        """These rules plus a paper's own section banners (``papers/<id>.toml``)."""
+        return self.model_copy(update={"banners": tuple(banners)}) if banners else self
+
     # compiled patterns -------------------------------------------------------------------
     @functools.cached_property
     def roles_re(self) -> str:

@@ -12,7 +12,7 @@ SEGMENTATION_ROOTS = [PROJECT_ROOT / "samples" / "src", PROJECT_ROOT / "tests" /
 
 
 def current_scores() -> dict[str, dict[str, float]]:
-    seg = evaluate(golden_pages(SEGMENTATION_ROOTS), PROJECT_ROOT)
+    seg = evaluate(golden_pages(SEGMENTATION_ROOTS), PROJECT_ROOT, PROJECT_ROOT / "papers")
     enr = evaluate_enrichment(golden_articles(PROJECT_ROOT / "tests" / "golden" / "enrichment")).as_dict()
     flat = {f"{kind}_f1": value["f1"] for kind, value in enr.items() if isinstance(value, dict)}
     return {"segmentation": seg.as_dict(), "enrichment": {"articles": enr["articles"], **flat}}

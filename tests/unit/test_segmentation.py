@@ -144,3 +144,13 @@ def test_decorated_bylines_and_exclaimed_headlines() -> None:
     assert (first.headline, first.byline.kind, first.byline.reporters) == ("这个冬天不太冷!", "本报记者", ["张小明"])
     assert (second.headline, second.byline.reporters) == ("为职工办实事", ["何远舟"])
     assert second.paragraphs == ["11月18日,北川县总工会启动活动。"]
+
+
+def test_a_papers_banner_vocabulary_marks_its_banners_anywhere_on_the_page() -> None:
+    text = ("南湖市举办职工书画展\n\n本报讯 (记者唐一鸣)11月16日,南湖市职工书画展开幕。\n\n一线故事\n\n"
+            "海川港集团表彰岗位能手\n\n本报讯 (记者沈书航)日前,海川港集团表彰100名岗位能手。\n")
+    plain = segment_page(text)
+    assert plain.articles[1].kicker == "一线故事" and not plain.blocks  # a kicker printed on its own line
+    with_vocab = segment_page(text, R.for_paper(("一线故事",)))
+    assert [b.text for b in with_vocab.blocks if b.kind.value == "banner"] == ["一线故事"]
+    assert with_vocab.articles[1].kicker is None and with_vocab.articles[1].headline == "海川港集团表彰岗位能手"
