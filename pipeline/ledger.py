@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
 from pipeline.config import Settings
@@ -54,9 +53,5 @@ def replay_dead_letters(settings: Settings, stage: str | None = None) -> dict[st
         report = replay(settings, offsets, run_id)
         result["reindexed"], result["failed_again"] = report.indexed, report.dead_lettered
     issues = sorted({(d.paper, d.issue_date) for d in letters if d.stage != "index" and d.paper and d.issue_date})
-    result["issues_rerun"] = []
-    for paper, day in issues:
-        summary = run_issue(settings, paper, day if isinstance(day, date) else date.fromisoformat(str(day)),
-                            run_id).summary
-        result["issues_rerun"].append(summary)
+    result["issues_rerun"] = [run_issue(settings, paper, day, run_id).summary for paper, day in issues]
     return result
