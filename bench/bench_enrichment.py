@@ -1,30 +1,53 @@
-"""Enrichment throughput (chars/s) against plain jieba tokenisation and POS tagging of the same text."""
+"""Enrichment throughput (chars/s) against plain jieba tokenisation and POS tagging of the same text.
+
+The ceiling is stock ``jieba.posseg``; enrichment tags with the same tagger and an exact, faster
+HMM decoder (pipeline/enrichment/viterbi.py), so ``our_pos`` is printed too.
+"Enrichment" is everything ``enrich_article`` does for a segmented article (POS tagging, entities,
+metrics, dates, search tokens, the event model), on one core, after ``warm_up()`` as a page worker
+does. The three are timed interleaved, best of N, in CPU time of this process (this shared VM's
+steal time otherwise swamps the difference), so a noisy neighbour hits them alike."""
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
-from common import best_of, report, sample_pages
+from common import report, sample_pages
 
-from pipeline.enrichment import article_text, extract
-from pipeline.enrichment.tokenizer import plain_tokenizer, pos_tokenizer
+from pipeline.enrichment import article_text, enrich_article, warm_up
+from pipeline.enrichment.tokenizer import jieba_pos_tokenizer, plain_tokenizer, pos_tokenizer
+from pipeline.models import PageText
 from pipeline.segmentation import segment_page
 
 
-def main() -> None:
-    texts = [article_text(a) for page in sample_pages() for a in segment_page(page).articles] * 4
+def main(repeat: int = 7) -> None:
+    page = PageText(paper="grrb", issue_date=date(2026, 11, 20), page=1, text="", source="bench")
+    articles = [a for text in sample_pages() for a in segment_page(text).articles] * 4
+    texts = [article_text(a) for a in articles]
     chars = sum(map(len, texts))
-    extract(texts[0], date(2026, 11, 20))  # warm-up
-    cut = best_of(lambda: [list(plain_tokenizer().cut(t)) for t in texts])
-    pos = best_of(lambda: [list(pos_tokenizer().cut(t)) for t in texts])
-    enrich = best_of(lambda: [extract(t, date(2026, 11, 20)) for t in texts])
+    warm_up()
+    runs = {
+        "cut": lambda: [list(plain_tokenizer().cut(t)) for t in texts],
+        "pos": lambda: [list(jieba_pos_tokenizer().cut(t)) for t in texts],
+        "our_pos": lambda: [list(pos_tokenizer().cut(t)) for t in texts],
+        "enrich": lambda: [enrich_article(a, page, n, "工人日报") for n, a in enumerate(articles)],
+    }
+    best = dict.fromkeys(runs, float("inf"))
+    for _ in range(repeat):
+        for name, fn in runs.items():
+            t0 = time.process_time()
+            fn()
+            best[name] = min(best[name], time.process_time() - t0)
     report("enrichment", {
         "chars": chars,
-        "jieba_cut_chars_per_s": round(chars / cut),
-        "jieba_pos_chars_per_s": round(chars / pos),
-        "enrich_chars_per_s": round(chars / enrich),
-        "ratio_to_jieba_pos": round(pos / enrich, 3),
-        "ratio_to_jieba_cut": round(cut / enrich, 3),
+        "jieba_cut_chars_per_s": round(chars / best["cut"]),
+        "jieba_pos_chars_per_s": round(chars / best["pos"]),
+        "our_pos_chars_per_s": round(chars / best["our_pos"]),
+        "enrich_chars_per_s": round(chars / best["enrich"]),
+        "ratio_to_jieba_pos": round(best["pos"] / best["enrich"], 3),
+        "ratio_to_jieba_cut": round(best["cut"] / best["enrich"], 3),
+        "ratio_to_our_pos": round(best["our_pos"] / best["enrich"], 3),
+        "target_ratio_to_jieba_pos": 0.8,
     })
 
 

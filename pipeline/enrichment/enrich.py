@@ -7,8 +7,24 @@ from datetime import date
 from pipeline.enrichment.dates import extract_dates
 from pipeline.enrichment.entities import Token, count_entities, extract_entities
 from pipeline.enrichment.metrics import extract_metrics
-from pipeline.enrichment.tokenizer import pos_tokenizer, tokens
+from pipeline.enrichment.tokenizer import pos_tokenizer, search_tokens
 from pipeline.models import Article, EnrichedArticle, Extraction, PageText, article_id, issue_id
+
+
+def warm_up() -> None:
+    """Load jieba's dictionaries and our lexicons now, then move them out of the garbage collector's
+    way (``gc.freeze``): a page worker calls this once, so the half a million long-lived objects are
+    not re-scanned by every full collection while articles are enriched."""
+    import gc
+
+    from pipeline.enrichment.entities import _rules
+    from pipeline.enrichment.rules import divisions
+
+    pos_tokens("贵州省总工会主席王小明说，今年1月至10月全省新增就业24万余人。")
+    _rules()
+    divisions()
+    gc.collect()
+    gc.freeze()
 
 
 def pos_tokens(text: str) -> list[Token]:
@@ -21,9 +37,10 @@ def pos_tokens(text: str) -> list[Token]:
     return out
 
 
-def extract(text: str, issue_date: date, backend: str = "jieba") -> Extraction:
-    """Entities, metrics and dates with offsets into ``text``; ``backend``: jieba (+rules) or lac."""
-    toks = pos_tokens(text)
+def extract(text: str, issue_date: date, backend: str = "jieba", toks: list[Token] | None = None) -> Extraction:
+    """Entities, metrics and dates with offsets into ``text``; ``backend``: jieba (+rules) or lac.
+    ``toks``: the text's POS tokens when the caller already has them."""
+    toks = pos_tokens(text) if toks is None else toks
     if backend == "lac":
         from pipeline.enrichment.lac_backend import extract_entities_lac
 
@@ -46,7 +63,8 @@ def enrich_article(
     article: Article, page: PageText, position: int, paper_name: str, backend: str = "jieba"
 ) -> EnrichedArticle:
     text = article_text(article)
-    found = extract(text, page.issue_date, backend)
+    toks = pos_tokens(text)  # one jieba pass serves entities, metrics and the search tokens
+    found = extract(text, page.issue_date, backend, toks)
     return EnrichedArticle(
         article_id=article_id(page.paper, page.issue_date, page.page, article),
         issue_id=issue_id(page.paper, page.issue_date),
@@ -62,6 +80,6 @@ def enrich_article(
         entity_counts=count_entities(found.entities),
         metrics=found.metrics,
         dates=found.dates,
-        tokens=tokens(text),
+        tokens=search_tokens(t[0] for t in toks),
         text=text,
     )

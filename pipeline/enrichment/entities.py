@@ -18,6 +18,7 @@ from pipeline.models import Entity, EntityCount, EntityType, Place
 
 Token = tuple[str, str, int]  # word, POS, start offset
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,3}")
 
 
 @functools.cache
@@ -27,8 +28,11 @@ def _rules() -> dict[str, object]:
     for key in ("org_stop", "org_left_stop", "per_stop", "loc_stop", "person_titles", "org_inner_pos"):
         r[key] = frozenset(r[key])  # type: ignore[arg-type]
     r["double_surnames"] = tuple(r["double_surnames"])  # type: ignore[arg-type]
+    r["name_initials"] = frozenset(r["surnames"]) | {d[0] for d in r["double_surnames"]}  # type: ignore[operator]
     r["role_suffixes"] = tuple(r["role_suffixes"])  # type: ignore[arg-type]
     r["name_followers"] = tuple(r["name_followers"])  # type: ignore[arg-type]
+    r["speech_followers"] = tuple(f for f in r["name_followers"] if _HAN.match(f))  # type: ignore[attr-defined]
+    r["speech_verbs"] = tuple(r["speech_verbs"])  # type: ignore[arg-type]
     r["countries"] = frozenset(r["countries"])  # type: ignore[arg-type]
     r["single_char_suffix_pos"] = frozenset(r["single_char_suffix_pos"])  # type: ignore[arg-type]
     t = r["transliteration"]
@@ -38,11 +42,19 @@ def _rules() -> dict[str, object]:
     return r
 
 
+@functools.cache
+def _suffix_lengths() -> tuple[frozenset[str], tuple[int, ...]]:
+    suffixes = frozenset(_rules()["org_suffixes"])  # type: ignore[arg-type]
+    return suffixes, tuple(sorted({len(x) for x in suffixes}, reverse=True))
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def _is_org_word(word: str, flag: str = "n") -> bool:
-    r = _rules()
-    for suffix in r["org_suffixes"]:  # type: ignore[attr-defined]
-        if word.endswith(suffix):
-            return len(suffix) > 1 or flag in r["single_char_suffix_pos"]  # type: ignore[operator]
+    """Ends in an organisation suffix (the longest one decides; one-character ones only for some POS)."""
+    suffixes, lengths = _suffix_lengths()
+    for n in lengths:
+        if n <= len(word) and word[-n:] in suffixes:
+            return n > 1 or flag in _rules()["single_char_suffix_pos"]  # type: ignore[operator]
     return False
 
 
@@ -110,6 +122,7 @@ def _alias_prefix(text: str, start: int, full_suffix: str, fulls: list[str]) -> 
     return ""
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _is_name(name: str) -> bool:
     r = _rules()
     if not _HAN.match(name) or name in r["per_stop"]:  # type: ignore[operator]
@@ -119,6 +132,7 @@ def _is_name(name: str) -> bool:
     return name[0] in r["surnames"] and 2 <= len(name) <= 3  # type: ignore[operator]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _is_role(word: str, flag: str = "n") -> bool:
     """主席, 书记 …, or a noun ending like a job (探伤工, 乡邮员, 讲师); 施工/vn is not a role."""
     r = _rules()
@@ -132,7 +146,7 @@ def _name_after(text: str, pos: int) -> int:
     r = _rules()
     for length in (3, 2, 4):
         name = text[pos : pos + length]
-        if len(name) == length and _is_name(name) and text[pos + length :].startswith(r["name_followers"]):  # type: ignore[arg-type]
+        if len(name) == length and _is_name(name) and text.startswith(r["name_followers"], pos + length):  # type: ignore[arg-type]
             return length
     return 0
 
@@ -146,11 +160,10 @@ def _persons(text: str, tokens: Sequence[Token], taken: list[tuple[int, int]]) -
         end = start + len(word)
         if flag in ("nr", "nrfg") and _is_name(word):
             prev = tokens[i - 1][0] if i else ""
-            nxt = text[end:]
-            speech = tuple(f for f in r["name_followers"] if _HAN.match(f))  # type: ignore[attr-defined]
+            speech = r["speech_followers"]
             prev_flag = tokens[i - 1][1] if i else "x"
             in_dictionary = word in pos_tokenizer().word_tag_tab  # 向前走 is a dictionary "nr"
-            if (len(word) >= 3 and not in_dictionary) or _is_role(prev, prev_flag) or nxt.startswith(speech):
+            if (len(word) >= 3 and not in_dictionary) or _is_role(prev, prev_flag) or text.startswith(speech, end):
                 out.append((start, end))
                 continue
         if _is_role(word, flag) or (i and len(word) == 1 and _is_role(tokens[i - 1][0] + word, flag)):
@@ -159,9 +172,12 @@ def _persons(text: str, tokens: Sequence[Token], taken: list[tuple[int, int]]) -
                 out.append((end, end + length))
     # a name said with 说/介绍/表示 and repeated in the article (吴长河说 … 吴长河带徒弟): jieba often
     # splits such names (吴/长河); then every mention of a known name counts
-    speech = tuple(r["speech_verbs"])  # type: ignore[arg-type]
+    speech = r["speech_verbs"]
+    initials = r["name_initials"]
     names = {text[s:e] for s, e in out if not r["foreign_re"].fullmatch(text[s:e])}  # type: ignore[attr-defined]
-    for m in re.finditer(r"[\u4e00-\u9fff]{2,3}", text):
+    for m in _HAN_RUN.finditer(text):
+        if text[m.start()] not in initials:  # type: ignore[operator]
+            continue
         for length in (3, 2):
             name = text[m.start() : m.start() + length]
             if (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Sequence
@@ -39,6 +40,7 @@ def extract_metrics(text: str, tokens: Sequence[tuple[str, str, int]] | None = N
     """Find metrics in ``text``; ``tokens`` = (word, pos, start) for subject phrases."""
     r = load_rules("metrics")
     out: list[Metric] = []
+    starts = [t[2] for t in tokens] if tokens is not None else []
     for m in _pattern().finditer(text):
         num, unit = m.group("num"), m.group("unit")
         start = m.start("num")
@@ -83,7 +85,7 @@ def extract_metrics(text: str, tokens: Sequence[tuple[str, str, int]] | None = N
                 value_to=as_json_number(value_to) if value_to is not None else None,
                 unit=unit,
                 qualifier=qualifier,
-                subject=_subject(text, start, end, unit, tokens) if tokens is not None else None,
+                subject=_subject(text, start, end, unit, tokens, starts) if tokens is not None else None,
                 start=start,
                 end=end,
             )
@@ -103,8 +105,11 @@ def _merge_ranges(text: str, metrics: list[Metric], joiners: tuple[str, ...]) ->
     return out
 
 
-def _subject(text: str, start: int, end: int, unit: str, tokens: Sequence[tuple[str, str, int]]) -> str | None:
-    after = [t for t in tokens if t[2] >= end]
+def _subject(
+    text: str, start: int, end: int, unit: str, tokens: Sequence[tuple[str, str, int]], starts: list[int]
+) -> str | None:
+    """What is counted: the nouns right after the figure (24万余名职工), else up to two before it."""
+    after = tokens[bisect.bisect_left(starts, end) :]
     run: list[str] = []
     pos = end
     for word, flag, t_start in after[:4]:
@@ -114,7 +119,9 @@ def _subject(text: str, start: int, end: int, unit: str, tokens: Sequence[tuple[
         pos += len(word)
     if run and unit not in ("元", "%", "个百分点") and (run[-1] or "").strip():
         return "".join(run)
-    before = [t for t in tokens if t[2] + len(t[0]) <= start][::-1]
+    first_after = bisect.bisect_right(starts, start)  # tokens before that may still end past ``start``
+    window = tokens[max(0, first_after - 8) : first_after]  # tokens are contiguous: 8 cover the 6 needed
+    before = [t for t in window if t[2] + len(t[0]) <= start][::-1]
     run = []
     for word, flag, _ in before[:6]:
         if flag.startswith(_SUBJECT_POS):

@@ -15,6 +15,7 @@ LEXICON = Path(__file__).with_name("lexicon")
 
 @functools.cache
 def load_rules(name: str) -> dict[str, Any]:
+    """A lexicon TOML file, parsed once per process (treat the result as read-only)."""
     with (LEXICON / f"{name}.toml").open("rb") as fh:
         return tomllib.load(fh)
 
