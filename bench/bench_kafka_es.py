@@ -10,7 +10,7 @@ from common import best_of, local_servers, report, sample_pages
 from elasticsearch import Elasticsearch, helpers
 from kafka import KafkaProducer
 
-from pipeline.config import ElasticsearchSettings, KafkaSettings
+from pipeline.config import ElasticsearchSettings, Settings
 from pipeline.enrichment import enrich_article
 from pipeline.indexing import client
 from pipeline.indexing.actions import index_action
@@ -35,14 +35,17 @@ def events(copies: int) -> list[ArticleEvent]:
 def main() -> None:
     with local_servers() as (kafka, es_url, _):
         evs = events(copies=20)
-        ks = KafkaSettings(bootstrap_servers=[kafka], articles_topic=f"bench-{uuid.uuid4().hex[:6]}")
+        # the project's settings (INKSTREAM_KAFKA__COMPRESSION_TYPE etc. apply), pointed at this broker
+        ks = Settings().kafka.model_copy(update={"bootstrap_servers": [kafka],
+                                                 "articles_topic": f"bench-{uuid.uuid4().hex[:6]}"})
         ensure_topics(ks, [ks.articles_topic])
         records = [article_record(ks.articles_topic, e) for e in evs]
         size = sum(len(r.value or b"") for r in records)
         ours = best_of(lambda: publish(ks, records), repeat=2)
 
         def plain() -> None:
-            producer = KafkaProducer(bootstrap_servers=[kafka], acks="all", compression_type="gzip", linger_ms=20)
+            producer = KafkaProducer(bootstrap_servers=[kafka], acks="all", compression_type=ks.compression_type,
+                                     linger_ms=ks.linger_ms)
             for r in records:
                 producer.send(ks.articles_topic, key=r.key, value=r.value)
             producer.flush()
@@ -58,6 +61,7 @@ def main() -> None:
         es.close()
         report("publish+index", {
             "messages": len(records),
+            "compression": ks.compression_type,
             "publish_msgs_per_s": round(len(records) / ours),
             "publish_mb_per_s": round(size / ours / 1e6, 2),
             "plain_producer_msgs_per_s": round(len(records) / base),

@@ -21,9 +21,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "inkstream-year")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--days", type=int, default=365, help="a shorter run (its own data folder)")
     args = parser.parse_args()
+    if args.days != 365:
+        args.data = args.data.with_name(f"{args.data.name}-{args.days}d")
     if not (args.data / "grrb").is_dir():
-        generate(args.data)
+        generate(args.data, days=args.days)
     chars = sum(p.stat().st_size for p in args.data.rglob("*.txt")) // 3  # ~3 bytes per Han character
     issues = len(list((args.data / "grrb").iterdir()))
     with local_servers() as (kafka, es, work):

@@ -17,11 +17,13 @@ def source_pages() -> list[str]:
     return [render_file(p).text for root in roots for p in sorted(root.rglob("*.page"))]
 
 
-def generate(out: Path, paper: str = "grrb", year: int = 2025, pages: int = 8, chars: int = 6000) -> int:
+def generate(
+    out: Path, paper: str = "grrb", year: int = 2025, pages: int = 8, chars: int = 6000, days: int = 366
+) -> int:
     texts = source_pages()
     day = date(year, 1, 1)
     written = 0
-    while day.year == year:
+    while day.year == year and (day - date(year, 1, 1)).days < days:
         folder = out / paper / day.isoformat()
         folder.mkdir(parents=True, exist_ok=True)
         for page in range(1, pages + 1):
@@ -40,4 +42,4 @@ if __name__ == "__main__":
     parser.add_argument("out", type=Path)
     parser.add_argument("--days", type=int, default=365, help="only the first N days (smoke runs)")
     args = parser.parse_args()
-    print(generate(args.out), "pages")
+    print(generate(args.out, days=args.days), "pages")

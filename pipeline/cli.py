@@ -143,6 +143,7 @@ def run(
     from concurrent.futures import ProcessPoolExecutor
 
     from pipeline import stages
+    from pipeline.enrichment import warm_up
 
     if source is not None:
         os.environ["INKSTREAM_SOURCE_ROOT"] = str(source.resolve())
@@ -152,28 +153,25 @@ def run(
     run_id = "cli__" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     failed = False
     n_workers = workers or os.cpu_count() or 1
-    pool = ProcessPoolExecutor(max_workers=n_workers) if n_workers > 1 else None
+    pool = ProcessPoolExecutor(max_workers=n_workers, initializer=warm_up) if n_workers > 1 else None
     try:
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task(f"{paper_id}: {len(days)} issue(s)", total=len(days))
-            for day in days:
-                try:
-                    result = stages.run_issue(settings, paper_id, day, run_id, pool=pool)
-                except PipelineError as exc:
-                    console.print(f"[red]{paper_id} {day} failed:[/red] {exc}")
+            for day, outcome in stages.run_issues(settings, paper_id, days, run_id, pool=pool):
+                bar.advance(task)
+                if isinstance(outcome, PipelineError):
+                    console.print(f"[red]{paper_id} {day} failed:[/red] {outcome}")
                     failed = True
                     continue
-                finally:
-                    bar.advance(task)
-                for page in result.pages:
+                for page in outcome.pages:
                     if not page.ok:
                         console.print(f"[yellow]page {page.page} failed:[/yellow] {page.error}")
                 if quiet:
-                    s = result.summary
+                    s = outcome.summary
                     console.print(f"{s['issue_id']}: {s['articles']} articles, {s['in_index']} indexed, "
                                   f"{s['dead_letters']} dead letters")
                 else:
-                    _dump(result.summary)
+                    _dump(outcome.summary)
     finally:
         if pool is not None:
             pool.shutdown()

@@ -26,7 +26,7 @@ class KafkaSettings(BaseModel):
     deadletter_topic: str = "inkstream.deadletter"
     partitions: int = Field(default=3, ge=1)
     replication_factor: int = Field(default=1, ge=1)
-    compression_type: Literal["gzip", "lz4", "snappy", "zstd"] | None = "gzip"
+    compression_type: Literal["gzip", "lz4", "snappy", "zstd"] | None = "lz4"
     delivery_timeout_s: float = 60.0
     request_timeout_ms: int = 30_000
     retries: int = 5

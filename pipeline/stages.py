@@ -4,17 +4,22 @@ write output, return a small reference (paths, offsets, counts). No algorithms h
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import logging
 import re
 import shutil
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pipeline.config import PaperConfig, Settings, load_paper
-from pipeline.errors import CountMismatch, InvalidPage, SourceNotReady
+from pipeline.connections import Connections, connections
+from pipeline.errors import CountMismatch, InvalidPage, PipelineError, SourceNotReady
 from pipeline.models import ArticleEvent, DeadLetter, EnrichedArticle, IssueEvent, PageRef, issue_id
 from pipeline.publishing.records import now
 from pipeline.sources import DirectorySource
@@ -172,9 +177,15 @@ def load_staged(settings: Settings, paper_id: str, issue_date: date, run_id: str
 
 
 def publish_issue(
-    settings: Settings, paper_id: str, issue_date: date, run_id: str, planned: list[int] | None = None
+    settings: Settings,
+    paper_id: str,
+    issue_date: date,
+    run_id: str,
+    planned: list[int] | None = None,
+    conn: Connections | None = None,
 ) -> PublishResult:
-    from pipeline.publishing import article_record, ensure_topics, issue_record, publish
+    from pipeline.publishing import article_record, issue_record
+    from pipeline.publishing.producer import send_all
 
     paper = load_paper(settings, paper_id)
     articles = load_staged(settings, paper.id, issue_date, run_id)
@@ -199,10 +210,14 @@ def publish_issue(
         entities=sum(len(a.entities) for a in articles),
         metrics=sum(len(a.metrics) for a in articles),
     )
-    ensure_topics(settings.kafka)
     records = [article_record(settings.kafka.articles_topic, e) for e in events]
     records.append(issue_record(settings.kafka.issues_topic, issue_event))
-    offsets = publish(settings.kafka, records)
+    with connections(settings, conn) as c:
+        try:
+            offsets = send_all(c.producer(), records, settings.kafka.delivery_timeout_s)
+        except PipelineError:
+            c.discard_producer()
+            raise
     return PublishResult(
         issue_id=issue_event.issue_id,
         paper=paper.id,
@@ -230,27 +245,43 @@ class IndexResult:
     stale_removed: int
 
 
-def index_issue(settings: Settings, published: PublishResult) -> IndexResult:
+def index_issue(settings: Settings, published: PublishResult, conn: Connections | None = None) -> IndexResult:
+    """Replay the published offsets into the index, then remove the articles an earlier run of the
+    issue indexed and this one no longer has. The issue registry (``client.known_ids``) says which
+    ids the index may hold; it is widened *before* indexing and narrowed after the stale ones are
+    gone, so a crash at any point leaves it a superset of what is in the index."""
     from pipeline.indexing import client, replay
 
-    report = replay(settings, published.offsets, published.run_id)
-    es = client.make_client(settings.es)
-    try:
-        stale = client.delete_stale(es, settings.es, published.issue_id, published.article_ids)
-    finally:
-        es.close()
+    new = set(published.article_ids)
+    with connections(settings, conn) as c:
+        es = c.es()
+        c.index()
+        previous = set(client.known_ids(es, settings.es, published.issue_id))
+        if not new <= previous:
+            client.record_ids(es, settings.es, published.issue_id, previous | new, published.run_id)
+        report = replay(settings, published.offsets, published.run_id, conn=c)
+        stale = client.delete_ids(es, settings.es, sorted(previous - new))
+        if previous - new:
+            client.record_ids(es, settings.es, published.issue_id, new, published.run_id)
     return IndexResult(published.issue_id, report.consumed, report.indexed, report.dead_lettered, stale)
 
 
-def verify_issue(settings: Settings, published: PublishResult, indexed: IndexResult) -> dict[str, Any]:
+def verify_issue(
+    settings: Settings,
+    published: PublishResult,
+    indexed: IndexResult,
+    conn: Connections | None = None,
+    refresh: bool = True,
+) -> dict[str, Any]:
+    """Every published article not dead-lettered is in the index (real-time ``mget`` by id); the
+    run summary goes to the log and ``summary.json``. ``refresh``: make them searchable now."""
     from pipeline.indexing import client
 
-    es = client.make_client(settings.es)
-    try:
-        client.refresh(es, settings.es)
-        in_index = client.count_issue(es, settings.es, published.issue_id)
-    finally:
-        es.close()
+    with connections(settings, conn) as c:
+        es = c.es()
+        if refresh:
+            client.refresh(es, settings.es)
+        in_index = client.count_present(es, settings.es, published.article_ids)
     summary = {
         "issue_id": published.issue_id,
         "run_id": published.run_id,
@@ -290,25 +321,69 @@ def _page_or_failure(settings: Settings, paper_id: str, issue_date: date, page: 
 def run_issue(
     settings: Settings, paper_id: str, issue_date: date, run_id: str, progress: Any = None, pool: Any = None
 ) -> IssueRun:
-    """The whole pipeline for one issue, without Airflow (what ``inkstream run`` does).
+    """The whole pipeline for one issue, without Airflow; a failure raises."""
+    for _, outcome in run_issues(settings, paper_id, [issue_date], run_id, pool=pool, progress=progress):
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+    raise AssertionError("unreachable: one date in, one outcome out")
 
-    ``pool``: an optional ``concurrent.futures`` executor; pages are then processed in parallel
-    (one process per core, jieba loaded once per worker)."""
-    result = IssueRun()
-    pages = plan_pages(settings, paper_id, issue_date)
-    folder = run_dir(settings, paper_id, issue_date, run_id)
-    if folder.exists():
-        shutil.rmtree(folder)
-    if pool is None:
-        outcomes = (_page_or_failure(settings, paper_id, issue_date, page, run_id) for page in pages)
-    else:
-        outcomes = pool.map(_page_or_failure, *zip(*[(settings, paper_id, issue_date, p, run_id) for p in pages],
-                                                     strict=True))
-    for outcome in outcomes:
-        result.pages.append(outcome)
-        if progress is not None:
-            progress()
-    published = publish_issue(settings, paper_id, issue_date, run_id, planned=pages)
-    indexed = index_issue(settings, published)
-    result.summary = verify_issue(settings, published, indexed)
-    return result
+
+def run_issues(
+    settings: Settings,
+    paper_id: str,
+    days: Iterable[date],
+    run_id: str,
+    pool: Executor | None = None,
+    progress: Any = None,
+    lookahead: int = 2,
+) -> Iterator[tuple[date, IssueRun | PipelineError]]:
+    """The pipeline for many issues (what ``inkstream run`` and a backfill do), one outcome per day.
+
+    With a ``pool`` (one process per core, dictionaries loaded once per worker) the pages of the
+    next ``lookahead`` issues are processed while this one is published, indexed and verified, on
+    one set of connections. Memory stays flat: at most ``lookahead + 1`` issues are in flight and
+    their pages live in the staging folder, not in memory. A failed issue is reported, not raised,
+    and the run goes on. Documents become searchable at the latest after the last issue (one
+    refresh), not after each."""
+    days = list(days)
+    started: deque[tuple[date, list[int] | PipelineError, list[Any]]] = deque()
+
+    def start(day: date) -> None:
+        try:
+            pages = plan_pages(settings, paper_id, day)
+        except PipelineError as exc:
+            started.append((day, exc, []))
+            return
+        folder = run_dir(settings, paper_id, day, run_id)
+        if folder.exists():
+            shutil.rmtree(folder)
+        args = [(settings, paper_id, day, p, run_id) for p in pages]
+        futures = [pool.submit(_page_or_failure, *a) for a in args] if pool is not None else args
+        started.append((day, pages, futures))
+
+    ahead = iter(days)
+    with Connections(settings) as conn:
+        for day in itertools.islice(ahead, lookahead + 1):
+            start(day)
+        while started:
+            day, pages, futures = started.popleft()
+            nxt = next(ahead, None)
+            if nxt is not None:
+                start(nxt)  # keep the workers busy while this issue is published and indexed
+            if isinstance(pages, PipelineError):
+                yield day, pages
+                continue
+            result = IssueRun()
+            try:
+                for work in futures:
+                    result.pages.append(work.result() if pool is not None else _page_or_failure(*work))
+                    if progress is not None:
+                        progress()
+                published = publish_issue(settings, paper_id, day, run_id, planned=pages, conn=conn)
+                indexed = index_issue(settings, published, conn=conn)
+                result.summary = verify_issue(settings, published, indexed, conn=conn, refresh=not started)
+            except PipelineError as exc:
+                yield day, exc
+                continue
+            yield day, result

@@ -3,8 +3,8 @@
 jieba.posseg decodes runs of characters it does not know (most often names) with a Viterbi over
 ~250 (boundary, tag) states, and for every state it scores *every* previous state — including the
 ones that have no transition into it (score -inf, never the maximum). That inner loop is most of
-the time of POS tagging (docs/benchmarks.md). Here each state only looks at the previous states
-that can reach it, and the per-step successor sets are precomputed. The arithmetic is the same
+the time of POS tagging (docs/benchmarks.md). Here each state only scores the previous states
+that can reach it, without building a generator and a tuple per pair. The arithmetic is the same
 expression in the same order (``V + trans + emit``) and ties break the same way (largest previous
 state), so the route is identical; ``tests/unit/test_viterbi.py`` checks it against jieba's
 decoder on every sample and golden text and on random strings.
@@ -12,29 +12,43 @@ decoder on every sample and golden text and on random strings.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
+from math import log
 from typing import Any
 
-from jieba.posseg import POSTokenizer, char_state_tab_P, emit_P, pair, start_P, trans_P
+from jieba.posseg import (
+    POSTokenizer,
+    char_state_tab_P,
+    emit_P,
+    pair,
+    re_eng,
+    re_han_detail,
+    re_han_internal,
+    re_num,
+    re_skip_detail,
+    re_skip_internal,
+    start_P,
+    trans_P,
+)
 from jieba.posseg.viterbi import MIN_FLOAT, MIN_INF
 
 State = tuple[str, str]
 
 
-@functools.cache
-def _tables() -> tuple[dict[State, list[tuple[State, float]]], dict[State, frozenset[State]]]:
-    incoming: dict[State, list[tuple[State, float]]] = {}
-    for y0, targets in trans_P.items():
-        for y, p in targets.items():
-            incoming.setdefault(y, []).append((y0, p))
-    successors = {x: frozenset(targets) for x, targets in trans_P.items()}
-    return incoming, successors
+def _best(prev: list[tuple[State, dict[State, float], float]], y: State, emit: float) -> tuple[float, Any] | None:
+    """max over the previous states with a transition into ``y`` of (V + trans + emit, state)."""
+    best: tuple[float, Any] | None = None
+    for y0, targets, score in prev:
+        p = targets.get(y)
+        if p is not None:  # a previous state with no transition into y scores -inf: never the max
+            cand = (score + p + emit, y0)
+            if best is None or cand > best:
+                best = cand
+    return best
 
 
 def viterbi(obs: str) -> tuple[float, list[State]]:
     """Same contract as ``jieba.posseg.viterbi.viterbi(obs, char_state_tab_P, start_P, trans_P, emit_P)``."""
-    incoming, successors = _tables()
     all_states = trans_P.keys()
     v: dict[State, float] = {}
     paths: list[dict[State, Any]] = [{}]
@@ -44,26 +58,25 @@ def viterbi(obs: str) -> tuple[float, list[State]]:
         paths[0][y] = ""
     for t in range(1, len(obs)):
         char = obs[t]
-        prev_states = [x for x in v if successors[x]]
-        expected: set[State] = set()
-        for x in prev_states:
-            expected |= successors[x]
-        obs_states = set(char_state_tab_P.get(char, all_states)) & expected
-        if not obs_states:
-            obs_states = expected if expected else set(all_states)
+        prev = [(y0, trans_P[y0], score) for y0, score in v.items()]
         nv: dict[State, float] = {}
         path: dict[State, Any] = {}
-        for y in obs_states:
-            emit = emit_P[y].get(char, MIN_FLOAT)
-            best: tuple[float, Any] | None = None
-            for y0, p in incoming.get(y, ()):
-                if y0 in v:
-                    cand = (v[y0] + p + emit, y0)
-                    if best is None or cand > best:
-                        best = cand
-            if best is None:  # nothing can reach y: jieba's -inf row, the largest state wins the tie
-                best = max((v[y0] + MIN_INF + emit, y0) for y0 in prev_states)
-            nv[y], path[y] = best
+        # jieba scores the states allowed for ``char`` that some previous state can reach
+        # (``char_state_tab ∩ successors``); a state no previous one reaches gets no candidate here
+        for y in char_state_tab_P.get(char, all_states):
+            best = _best(prev, y, emit_P[y].get(char, MIN_FLOAT))
+            if best is not None:
+                nv[y], path[y] = best
+        if not nv:  # none of them reachable: jieba falls back to every reachable state, else all
+            expected: set[State] = set()
+            for _, targets, _ in prev:
+                expected.update(targets)
+            for y in expected or all_states:
+                emit = emit_P[y].get(char, MIN_FLOAT)
+                best = _best(prev, y, emit)
+                if best is None:  # jieba's all -inf row, where the largest previous state wins
+                    best = max((score + MIN_INF + emit, y0) for y0, targets, score in prev if targets)
+                nv[y], path[y] = best
         v = nv
         paths.append(path)
     prob, state = max((p, y) for y, p in v.items())
@@ -74,8 +87,109 @@ def viterbi(obs: str) -> tuple[float, list[State]]:
     return prob, route
 
 
+Tagged = tuple[str, str, int]  # word, POS tag, start offset
+
+
 class FastPOSTokenizer(POSTokenizer):  # type: ignore[misc]
-    """jieba's POSTokenizer with the decoder above (overrides the name-mangled private ``__cut``)."""
+    """jieba's POSTokenizer with the decoder above (overrides the name-mangled private ``__cut``),
+    and ``tag()``: jieba's ``cut(text)`` (with HMM) as one loop that returns (word, tag, start)
+    tuples instead of chained generators of ``pair`` objects — the same dictionary walk (DAG),
+    route (same float expression, same tie-break) and unknown-run handling, step for step."""
+
+    def tag(self, text: str) -> list[Tagged]:
+        self.makesure_userdict_loaded()
+        out: list[Tagged] = []
+        add = out.append
+        pos = 0
+        for blk in re_han_internal.split(text):
+            if not blk:
+                continue
+            if re_han_internal.match(blk):
+                self._tag_dag(blk, pos, out)
+            else:
+                for x in re_skip_internal.split(blk):
+                    if re_skip_internal.match(x):
+                        add((x, "x", pos))
+                        pos += len(x)
+                        continue
+                    for xx in x:
+                        if re_num.match(xx):
+                            add((xx, "m", pos))
+                        elif re_eng.match(x):
+                            add((xx, "eng", pos))
+                        else:
+                            add((xx, "x", pos))
+                        pos += 1
+                continue
+            pos += len(blk)
+        return out
+
+    def _tag_dag(self, sentence: str, offset: int, out: list[Tagged]) -> None:
+        freq = self.tokenizer.FREQ
+        tags = self.word_tag_tab
+        n = len(sentence)
+        # jieba.Tokenizer.get_DAG + calc
+        self.tokenizer.check_initialized()
+        logtotal = log(self.tokenizer.total)
+        dag: list[list[int]] = []
+        for k in range(n):
+            ends = []
+            i = k
+            frag = sentence[k]
+            while i < n and frag in freq:
+                if freq[frag]:
+                    ends.append(i)
+                i += 1
+                frag = sentence[k : i + 1]
+            dag.append(ends or [k])
+        route: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
+        route[n] = (0, 0)  # type: ignore[assignment]  # jieba's int zero: the same sums
+        for idx in range(n - 1, -1, -1):
+            route[idx] = max(
+                (log(freq.get(sentence[idx : x + 1]) or 1) - logtotal + route[x + 1][0], x) for x in dag[idx]
+            )
+        # POSTokenizer.__cut_DAG
+        x = 0
+        buf = ""
+        buf_start = offset
+        while x < n:
+            y = route[x][1] + 1
+            if y - x == 1:
+                if not buf:
+                    buf_start = offset + x
+                buf += sentence[x]
+            else:
+                if buf:
+                    self._flush(buf, buf_start, out)
+                    buf = ""
+                word = sentence[x:y]
+                out.append((word, tags.get(word, "x"), offset + x))
+            x = y
+        if buf:
+            self._flush(buf, buf_start, out)
+
+    def _flush(self, buf: str, start: int, out: list[Tagged]) -> None:
+        tags = self.word_tag_tab
+        if len(buf) == 1:
+            out.append((buf, tags.get(buf, "x"), start))
+        elif not self.tokenizer.FREQ.get(buf):
+            for word, flag in self._detail(buf):  # POSTokenizer.__cut_detail
+                out.append((word, flag, start))
+                start += len(word)
+        else:
+            for i, elem in enumerate(buf):
+                out.append((elem, tags.get(elem, "x"), start + i))
+
+    def _detail(self, sentence: str) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        for blk in re_han_detail.split(sentence):
+            if re_han_detail.match(blk):
+                out.extend((p.word, p.flag) for p in self._POSTokenizer__cut(blk))
+            else:
+                for x in re_skip_detail.split(blk):
+                    if x:
+                        out.append((x, "m" if re_num.match(x) else "eng" if re_eng.match(x) else "x"))
+        return out
 
     def _POSTokenizer__cut(self, sentence: str) -> Iterator[Any]:
         _, pos_list = viterbi(sentence)

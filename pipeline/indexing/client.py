@@ -41,6 +41,23 @@ def make_client(settings: ElasticsearchSettings) -> Elasticsearch:
     return Elasticsearch(settings.url, **kwargs)
 
 
+REGISTRY_MAPPINGS: dict[str, Any] = {
+    "dynamic": False,
+    "properties": {
+        "issue_id": {"type": "keyword"},
+        "article_ids": {"type": "keyword"},
+        "run_id": {"type": "keyword"},
+        "updated_at": {"type": "date"},
+    },
+}
+
+
+def registry_index(settings: ElasticsearchSettings) -> str:
+    """One document per issue: the article ids the index may hold for it (``<alias>-issues``;
+    outside the ``<alias>-v*`` pattern, so Kibana and searches never see it)."""
+    return f"{settings.alias}-issues"
+
+
 def ensure_index(es: Elasticsearch, settings: ElasticsearchSettings) -> str:
     """Template + ``<alias>-v<N>`` + alias, unless the alias already exists (then it may point at
     a newer version after `inkstream reindex`). Returns the alias: writes go through it to its
@@ -48,6 +65,12 @@ def ensure_index(es: Elasticsearch, settings: ElasticsearchSettings) -> str:
     index = settings.index_name
     try:
         es.indices.put_index_template(name=settings.alias, **load_template(settings))
+        if not es.indices.exists(index=registry_index(settings)):
+            try:
+                es.indices.create(index=registry_index(settings), mappings=REGISTRY_MAPPINGS)
+            except ApiError as exc:
+                if exc.meta.status != 400 or "already_exists" not in str(exc):
+                    raise
         if es.indices.exists_alias(name=settings.alias):
             return settings.alias
         if not es.indices.exists(index=index):
@@ -147,8 +170,57 @@ def refresh(es: Elasticsearch, settings: ElasticsearchSettings) -> None:
         raise IndexUnavailable(str(exc)) from exc
 
 
+def known_ids(es: Elasticsearch, settings: ElasticsearchSettings, issue: str) -> list[str]:
+    """The article ids the registry says the index may hold for ``issue`` (empty if never indexed)."""
+    try:
+        res = es.get(index=registry_index(settings), id=issue)
+    except ApiError as exc:
+        if exc.meta.status == 404:
+            return []
+        raise IndexUnavailable(f"reading the issue registry: {exc}") from exc
+    except TransportError as exc:
+        raise IndexUnavailable(str(exc)) from exc
+    return list(res["_source"].get("article_ids", []))
+
+
+def record_ids(es: Elasticsearch, settings: ElasticsearchSettings, issue: str, ids: Iterable[str], run_id: str) -> None:
+    from datetime import UTC, datetime
+
+    doc = {"issue_id": issue, "article_ids": sorted(set(ids)), "run_id": run_id,
+           "updated_at": datetime.now(UTC).isoformat()}
+    try:
+        es.index(index=registry_index(settings), id=issue, document=doc)
+    except TransportError as exc:
+        raise IndexUnavailable(str(exc)) from exc
+    except ApiError as exc:
+        raise IndexUnavailable(f"writing the issue registry: {exc}") from exc
+
+
+def delete_ids(es: Elasticsearch, settings: ElasticsearchSettings, ids: list[str]) -> int:
+    """Delete documents by id (already gone counts as deleted); a failed delete raises."""
+    if not ids:
+        return 0
+    report = bulk(es, ({"_op_type": "delete", "_index": settings.alias, "_id": i} for i in ids), settings)
+    if report.failures:
+        raise IndexUnavailable(f"deleting {len(report.failures)} stale document(s): {report.failures[:3]}")
+    return report.deleted
+
+
+def count_present(es: Elasticsearch, settings: ElasticsearchSettings, ids: list[str]) -> int:
+    """How many of ``ids`` are in the index (``mget``: real time, no refresh, no scan)."""
+    found = 0
+    for i in range(0, len(ids), 1000):
+        try:
+            res = es.mget(index=settings.alias, ids=ids[i : i + 1000], source=False)
+        except TransportError as exc:
+            raise IndexUnavailable(str(exc)) from exc
+        found += sum(1 for d in res["docs"] if d.get("found"))
+    return found
+
+
 def delete_stale(es: Elasticsearch, settings: ElasticsearchSettings, issue: str, keep: list[str]) -> int:
-    """Remove the issue's documents a newer run no longer produces."""
+    """Remove the issue's documents a newer run no longer produces, found by query. Runs use the
+    registry instead (``known_ids``): on a large index a query per issue makes a backfill quadratic."""
     query = {"bool": {"filter": [{"term": {"issue_id": issue}}], "must_not": [{"ids": {"values": keep}}]}}
     try:
         res = es.delete_by_query(index=settings.alias, query=query, refresh=True, conflicts="proceed")

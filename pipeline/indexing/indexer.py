@@ -21,6 +21,7 @@ from kafka.errors import KafkaError
 from pydantic import ValidationError
 
 from pipeline.config import Settings
+from pipeline.connections import Connections, connections
 from pipeline.errors import IndexUnavailable, PublishUnavailable
 from pipeline.indexing import client
 from pipeline.indexing.actions import delete_action, index_action
@@ -122,6 +123,7 @@ def replay(
     run_id: str,
     dead_letter: DeadLetterSink | None = None,
     timeout_s: float = 120.0,
+    conn: Connections | None = None,
 ) -> IndexReport:
     """Bounded mode: index exactly ``offsets[articles_topic]`` (inclusive ranges)."""
     dead_letter = dead_letter or kafka_deadletter_sink(settings)
@@ -134,35 +136,36 @@ def replay(
     report = IndexReport()
     if not wanted:
         return report
-    es = client.make_client(settings.es)
-    index = client.ensure_index(es, settings.es)
-    consumer = _consumer(settings, group_id=None)
-    try:
-        consumer.assign(list(wanted))
-        for tp, (first, _) in wanted.items():
-            consumer.seek(tp, first)
-        pending = dict(wanted)
-        deadline = time.monotonic() + timeout_s
-        while pending:
-            if time.monotonic() > deadline:
-                raise IndexUnavailable(f"replay did not reach the published offsets: {pending}")
-            polled = consumer.poll(timeout_ms=1000, max_records=settings.es.bulk_chunk_size)
-            batch = []
-            for tp, recs in polled.items():
-                if tp not in pending:
-                    continue
-                last = pending[tp][1]
-                batch.extend(r for r in recs if r.offset <= last)
-                if any(r.offset >= last for r in recs):
-                    pending.pop(tp)
-                    consumer.pause(tp)
-            if batch:
-                report.add(index_batch(batch, settings, es, index, run_id, dead_letter))
-    except KafkaError as exc:
-        raise PublishUnavailable(f"reading from Kafka: {exc!r}") from exc
-    finally:
-        consumer.close()
-        es.close()
+    with connections(settings, conn) as c:
+        es, index, consumer = c.es(), c.index(), c.consumer()
+        try:
+            consumer.assign(list(wanted))
+            consumer.resume(*wanted)  # a shared consumer keeps the last replay's paused partitions
+            for tp, (first, _) in wanted.items():
+                consumer.seek(tp, first)
+            pending = dict(wanted)
+            deadline = time.monotonic() + timeout_s
+            while pending:
+                if time.monotonic() > deadline:
+                    raise IndexUnavailable(f"replay did not reach the published offsets: {pending}")
+                polled = consumer.poll(timeout_ms=1000, max_records=settings.es.bulk_chunk_size)
+                batch = []
+                for tp, recs in polled.items():
+                    if tp not in pending:
+                        continue
+                    last = pending[tp][1]
+                    batch.extend(r for r in recs if r.offset <= last)
+                    if any(r.offset >= last for r in recs):
+                        pending.pop(tp)
+                        consumer.pause(tp)
+                if batch:
+                    report.add(index_batch(batch, settings, es, index, run_id, dead_letter))
+        except KafkaError as exc:
+            c.discard_consumer()
+            raise PublishUnavailable(f"reading from Kafka: {exc!r}") from exc
+        except BaseException:
+            c.discard_consumer()  # its position is unknown: the next replay starts clean
+            raise
     return report
 
 

@@ -37,3 +37,28 @@ _MIXED = st.one_of(_HAN, st.sampled_from(list("的了是在工会职工李王张
 @given(st.text(alphabet=_MIXED, min_size=1, max_size=40))
 def test_same_output_on_random_strings(text: str) -> None:
     assert _pairs(pos_tokenizer(), text) == _pairs(jieba_pos_tokenizer(), text)
+
+
+def _tagged(text: str) -> list[tuple[str, str, int]]:
+    out, pos = [], 0
+    for p in jieba_pos_tokenizer().cut(text):
+        out.append((p.word, p.flag, pos))
+        pos += len(p.word)
+    return out
+
+
+def test_tag_is_jiebas_cut_with_offsets_on_every_sample_and_golden_text() -> None:
+    files = sorted((ROOT / "samples" / "src").rglob("*.page")) + sorted((ROOT / "tests" / "golden").rglob("*.page"))
+    files += sorted((ROOT / "tests" / "golden" / "enrichment").glob("*.gold"))
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert pos_tokenizer().tag(text) == _tagged(text), path.name
+
+
+_ANY = st.one_of(_MIXED, st.sampled_from(list(" \\n\\r\\t.#&+_-—·（）【】ABCxyz１２%")))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_ANY, min_size=0, max_size=60))
+def test_tag_is_jiebas_cut_with_offsets_on_random_strings(text: str) -> None:
+    assert pos_tokenizer().tag(text) == _tagged(text)

@@ -1,0 +1,103 @@
+"""Long-lived clients for a run of many issues: one producer, one Elasticsearch client, one replay
+consumer, topics and index checked once. A stage given no ``Connections`` opens its own and closes
+it (an Airflow task is one stage of one issue); ``inkstream run`` over a backfill shares one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pipeline.config import Settings
+
+
+class Connections:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._producer: Any = None
+        self._es: Any = None
+        self._consumer: Any = None
+        self._index: str | None = None
+        self._topics_ready = False
+
+    def producer(self) -> Any:
+        from pipeline.publishing.producer import ensure_topics, make_producer
+
+        if not self._topics_ready:
+            ensure_topics(self.settings.kafka)
+            self._topics_ready = True
+        if self._producer is None:
+            self._producer = make_producer(self.settings.kafka)
+        return self._producer
+
+    def discard_producer(self) -> None:
+        """After a failed send: the next issue gets a fresh producer (a new idempotence epoch)."""
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            _quietly(lambda: producer.close(timeout=5))
+
+    def es(self) -> Any:
+        from pipeline.indexing import client
+
+        if self._es is None:
+            self._es = client.make_client(self.settings.es)
+        return self._es
+
+    def index(self) -> str:
+        """The write alias, template and index ensured once per run."""
+        from pipeline.indexing import client
+
+        if self._index is None:
+            self._index = client.ensure_index(self.es(), self.settings.es)
+        return self._index
+
+    def consumer(self) -> Any:
+        """An unsubscribed consumer (no group) for bounded replays; reassigned per issue."""
+        from pipeline.indexing.indexer import _consumer
+
+        if self._consumer is None:
+            self._consumer = _consumer(self.settings, group_id=None)
+        return self._consumer
+
+    def discard_consumer(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            _quietly(consumer.close)
+
+    def __enter__(self) -> Connections:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.discard_producer()
+        self.discard_consumer()
+        es, self._es = self._es, None
+        if es is not None:
+            _quietly(es.close)
+
+
+def _quietly(fn: Any) -> None:
+    """Closing after the outcome is known must not replace it (every record was acknowledged, or
+    the real error is already on its way out)."""
+    import logging
+
+    try:
+        fn()
+    except Exception as exc:
+        logging.getLogger(__name__).warning("closing a client: %r", exc)
+
+
+@contextmanager
+def connections(settings: Settings, shared: Connections | None = None) -> Iterator[Connections]:
+    """``shared`` if given (the caller closes it), else a fresh set closed on exit."""
+    if shared is not None:
+        yield shared
+        return
+    own = Connections(settings)
+    try:
+        yield own
+    finally:
+        own.close()
