@@ -63,6 +63,7 @@ def settings(endpoints: Endpoints, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     es = Elasticsearch(endpoints.es)
     try:
         es.options(ignore_status=404).indices.delete(index=s.es.index_name)
+        es.options(ignore_status=404).indices.delete(index=f"{s.es.alias}-issues")  # the issue registry
         es.options(ignore_status=404).indices.delete_index_template(name=s.es.alias)
     finally:
         es.close()

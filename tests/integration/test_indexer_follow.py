@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import date
+from pathlib import Path
 
 from kafka import KafkaConsumer, TopicPartition
 
@@ -69,3 +74,55 @@ def test_follow_indexes_commits_after_bulk_and_applies_tombstones(settings: Sett
     assert _count(settings) == published.articles - 1
     # at-least-once: a rebalance may redeliver, _id = article_id absorbs it (the count above is exact)
     assert sum(seen) >= published.articles
+
+
+def _indexer(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+    """`inkstream index --follow` as its own process (the compose `indexer` service), tiny batches."""
+    env = {**os.environ, "INKSTREAM_ES__BULK_CHUNK_SIZE": "2", "PYTHONUNBUFFERED": "1"}
+    with log.open("ab") as out:
+        return subprocess.Popen([sys.executable, "-m", "pipeline", "index", "--follow"], env=env, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def test_indexer_sigkilled_mid_stream_resumes_from_committed_offsets(settings: Settings, tmp_path: Path) -> None:
+    ids: set[str] = set()
+    ends: dict[int, int] = {}  # partition -> next offset after everything published
+    for day in (date(2026, 11, 18), DAY, date(2026, 11, 20)):
+        for page in (1, 2, 3, 4):
+            process_page(settings, "grrb", day, page, "run-k")
+        for _ in range(3):  # re-published runs: more events than articles, same ids
+            published = publish_issue(settings, "grrb", day, "run-k", planned=[1, 2, 3, 4])
+            ids |= set(published.article_ids)
+            for part, (_, last) in published.offsets[settings.kafka.articles_topic].items():
+                ends[int(part)] = max(ends.get(int(part), 0), last + 1)
+    events = sum(ends.values())
+    log = tmp_path / "indexer.log"
+    first = _indexer(settings, log)
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and "indexed" not in log.read_text(errors="replace"):
+            time.sleep(0.05)
+        assert "indexed" in log.read_text(errors="replace"), log.read_text(errors="replace")[-2000:]
+        os.killpg(first.pid, signal.SIGKILL)  # no close, no commit of the batch in flight
+        first.wait(timeout=20)
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+    at_kill = _committed(settings)
+    assert 0 < at_kill < events, (at_kill, events)  # killed mid-stream, after at least one commit
+    second = _indexer(settings, log)
+    try:
+        while time.monotonic() < deadline and _committed(settings) < events:
+            time.sleep(0.5)
+        assert _committed(settings) == events, log.read_text(errors="replace")[-2000:]
+    finally:
+        os.killpg(second.pid, signal.SIGTERM)
+        second.wait(timeout=30)
+    es = client.make_client(settings.es)
+    try:
+        client.refresh(es, settings.es)
+        found = es.search(index=settings.es.alias, query={"match_all": {}}, size=1000, source=False)["hits"]["hits"]
+    finally:
+        es.close()
+    found_ids = [h["_id"] for h in found]
+    assert len(found_ids) == len(set(found_ids)) == len(ids) and set(found_ids) == ids  # nothing lost, no duplicate
