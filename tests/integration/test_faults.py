@@ -16,8 +16,10 @@ import pytest
 from pipeline import servers
 from pipeline.config import Settings
 from pipeline.errors import IndexUnavailable, PublishUnavailable
-from pipeline.indexing import client
+from pipeline.indexing import client, follow
 from pipeline.stages import index_issue, plan_pages, process_page, publish_issue, verify_issue
+from tests.faultproxy import FaultProxy
+from tests.integration.test_indexer_follow import _committed
 
 DAY = date(2026, 11, 19)
 
@@ -121,3 +123,44 @@ def test_broker_killed_mid_publish_then_retry_indexes_every_article_once(
         es.close()
     ids = [d["_id"] for d in docs]
     assert len(ids) == len(set(ids)) == published.articles == summary["in_index"]
+
+
+def test_elasticsearch_429_storm_is_retried_with_backoff_and_loses_nothing(settings: Settings) -> None:
+    pages = _stage_pages(settings, "run-429")
+    published = publish_issue(settings, "grrb", DAY, "run-429", planned=pages)
+    # more rejections in a row than the transport's own retries (3): the bulk helper backs off and retries
+    with FaultProxy(settings.es.url, failures=6) as proxy:
+        s = settings.model_copy(update={"es": settings.es.model_copy(update={"url": proxy.url})})
+        indexed = index_issue(s, published)
+        summary = verify_issue(s, published, indexed)
+    assert proxy.injected == 6 and proxy.forwarded > 0
+    assert summary["in_index"] == summary["articles"] == published.articles and summary["dead_letters"] == 0
+
+
+def test_follow_commits_nothing_while_elasticsearch_rejects_then_catches_up(settings: Settings) -> None:
+    pages = _stage_pages(settings, "run-429f")
+    published = publish_issue(settings, "grrb", DAY, "run-429f", planned=pages)
+    es = client.make_client(settings.es)
+    client.ensure_index(es, settings.es)
+    es.close()
+    with FaultProxy(settings.es.url, failures=10**6) as proxy:  # every bulk rejected
+        es_settings = settings.es.model_copy(update={"url": proxy.url, "bulk_max_retries": 1})
+        s = settings.model_copy(update={"es": es_settings})
+        with pytest.raises(IndexUnavailable):
+            follow(s, "indexer-429")  # gives up after its retries: the process exits, the service restarts it
+        assert proxy.injected >= 2 and _committed(s) == 0  # nothing committed for an unindexed batch
+        proxy.heal()
+        stop = threading.Event()
+        worker = threading.Thread(target=follow, args=(s, "indexer-429"), kwargs={"stop": stop.is_set}, daemon=True)
+        worker.start()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and _committed(s) < published.articles:
+            time.sleep(0.5)
+        stop.set()
+        worker.join(timeout=30)
+    assert _committed(settings) == published.articles
+    es = client.make_client(settings.es)
+    try:
+        assert client.count_present(es, settings.es, published.article_ids) == published.articles
+    finally:
+        es.close()
