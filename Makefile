@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help demo test lint quality bench install tools clean
+.PHONY: help demo test lint quality bench faults install tools clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -37,10 +37,13 @@ test: install tools  ## the whole test suite: unit, quality gate, integration, D
 	$(BIN)/pytest
 
 lint: install  ## ruff
-	$(BIN)/ruff check pipeline dags tests bench
+	$(BIN)/ruff check pipeline dags tests bench scripts
 
 quality: install  ## the golden-set quality gate only
 	$(BIN)/pytest -m quality
+
+faults: install tools  ## fault-injection tests against real servers -> docs/fault-matrix.md
+	$(BIN)/python scripts/fault_matrix.py
 
 bench: install  ## benchmarks (throughput as ratios to baselines measured in the same run)
 	$(BIN)/python bench/run_all.py

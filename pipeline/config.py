@@ -83,6 +83,8 @@ class Limits(BaseModel):
 
     max_page_bytes: int = 8 * 1024 * 1024
     max_articles_per_page: int = 200
+    #: a dead letter carries at most this much of a failed page (Kafka's default message limit is 1 MiB)
+    max_deadletter_original_bytes: int = 512 * 1024
 
 
 class Settings(BaseSettings):

@@ -231,6 +231,10 @@ class DeadLetter(_Model):
     key: str | None = None
     original: str | None = Field(default=None, description="the failed input: text, JSON, or base64 bytes")
     original_encoding: Literal["text", "json", "base64"] = "text"
+    original_bytes: int | None = Field(default=None, description="size of the whole failed input, in bytes")
+    original_truncated: bool = Field(
+        default=False, description="``original`` holds only the first bytes (a page above the message size limit)"
+    )
     source_topic: str | None = None
     source_partition: int | None = None
     source_offset: int | None = None

@@ -123,16 +123,27 @@ def process_page(settings: Settings, paper_id: str, issue_date: date, page: int,
     return result
 
 
+def _text_or_base64(raw: bytes, truncated: bool) -> tuple[str, str]:
+    """UTF-8 text if the bytes are (a cut may split the last character: up to 3 bytes are dropped
+    then), else base64."""
+    for cut in range(4 if truncated else 1):
+        try:
+            return raw[: len(raw) - cut].decode("utf-8"), "text"
+        except UnicodeDecodeError:
+            continue
+    return base64.b64encode(raw).decode("ascii"), "base64"
+
+
 def _dead_letter_page(
     settings: Settings, src: DirectorySource, issue: Any, ref: PageRef, run_id: str, stage: str, error: InvalidPage
 ) -> None:
     from pipeline.publishing import deadletter_record, ensure_topics, publish
 
-    raw = src.read_raw(issue, ref)
-    try:
-        original, encoding = (raw.decode("utf-8"), "text") if raw is not None else (None, "text")
-    except UnicodeDecodeError:
-        original, encoding = base64.b64encode(raw or b"").decode("ascii"), "base64"
+    limit = settings.limits.max_deadletter_original_bytes
+    found = src.read_raw(issue, ref, limit)
+    raw, size = found if found is not None else (None, None)
+    truncated = size is not None and size > limit
+    original, encoding = _text_or_base64(raw, truncated) if raw is not None else (None, "text")
     letter = DeadLetter(
         run_id=run_id,
         produced_at=now(),
@@ -144,6 +155,8 @@ def _dead_letter_page(
         page=ref.page,
         original=original,
         original_encoding=encoding,  # type: ignore[arg-type]
+        original_bytes=size,
+        original_truncated=truncated,
     )
     ensure_topics(settings.kafka)
     publish(settings.kafka, [deadletter_record(settings.kafka.deadletter_topic, letter)])

@@ -80,11 +80,12 @@ class DirectorySource:
             encoding=encoding,
         )
 
-    def read_raw(self, issue: Issue, ref: PageRef) -> bytes | None:
-        """The page's bytes for a dead letter (None when unreadable or outside the folder)."""
+    def read_raw(self, issue: Issue, ref: PageRef, limit: int) -> tuple[bytes, int] | None:
+        """The first ``limit`` bytes of the page and its whole size, for a dead letter (None when
+        unreadable or outside the folder). Reads no more than it returns: the page may be huge."""
         folder = self.issue_dir(issue.paper, issue.issue_date).resolve()
         path = (folder / ref.file).resolve()
         if path.parent != folder or not path.is_file():
             return None
-        data = path.read_bytes()
-        return data[: self.max_page_bytes]
+        with path.open("rb") as fh:
+            return fh.read(limit), path.stat().st_size

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -12,8 +14,9 @@ from pipeline.config import Settings
 from pipeline.indexing import client
 from pipeline.indexing.indexer import iter_topic
 from pipeline.models import DeadLetter
-from pipeline.stages import run_issue
+from pipeline.stages import load_staged, run_issue
 from tests.conftest import copy_sample_issue
+from tests.faultmatrix import audit
 
 DAY = date(2026, 11, 18)
 
@@ -64,22 +67,36 @@ def test_rerun_is_idempotent_and_removes_stale_articles(settings: Settings, tmp_
     assert third["stale_removed"] > 0
     assert len(after) == third["articles"] == third["in_index"]
     assert not any(i.startswith(f"grrb-{DAY}-p04") for i in before - after) or third["stale_removed"] >= 1
+    audit(s, "re-run of a day after its segmentation changed", [f"grrb-{DAY}"], _published(s, "run-3"),
+          handling="the issue registry names the earlier run's ids; the stale ones are deleted by id")
+
+
+def _published(s: Settings, run_id: str) -> list[str]:
+    return [a.article_id for a in load_staged(s, "grrb", DAY, run_id)]
+
+
+def _truncated(page: bytes) -> bytes:
+    body = page.rstrip()
+    return body[:-1]  # the last character (3 bytes in UTF-8) loses its last byte
 
 
 @pytest.mark.parametrize(
-    ("content", "why"),
+    ("make", "why", "label"),
     [
-        (b"", "empty"),
-        (bytes(range(1, 32)) * 200, "control characters"),
-        (bytes(range(256)) * 40, "neither UTF-8 nor GB18030"),
-        ("标题\n\n正文".encode("utf-16"), "neither UTF-8 nor GB18030"),
+        (lambda page: b"", "empty", "empty page"),
+        (lambda page: bytes(range(1, 32)) * 200, "control characters", "binary page"),
+        (lambda page: bytes(range(256)) * 40, "neither UTF-8 nor GB18030", "undecodable bytes"),
+        (lambda page: "标题\n\n正文".encode("utf-16"), "neither UTF-8 nor GB18030", "wrong encoding (UTF-16)"),
+        (_truncated, "neither UTF-8 nor GB18030", "truncated UTF-8"),
+        (lambda page: page * (50 * 1024 * 1024 // len(page) + 1), "above the limit", "a 50 MB page"),
     ],
 )
 def test_a_broken_page_is_dead_lettered_and_the_rest_of_the_issue_is_published(
-    settings: Settings, tmp_path: Path, content: bytes, why: str
+    settings: Settings, tmp_path: Path, make: Callable[[bytes], bytes], why: str, label: str
 ) -> None:
     root = copy_sample_issue(tmp_path, DAY)
-    (root / "grrb" / DAY.isoformat() / "02.txt").write_bytes(content)
+    page = root / "grrb" / DAY.isoformat() / "02.txt"
+    page.write_bytes(make(page.read_bytes()))
     s = _with_source(settings, root)
     result = run_issue(s, "grrb", DAY, "run-bad")
     failed = [p for p in result.pages if not p.ok]
@@ -90,6 +107,54 @@ def test_a_broken_page_is_dead_lettered_and_the_rest_of_the_issue_is_published(
     letters = [DeadLetter.model_validate_json(r.value) for r in iter_topic(s, s.kafka.deadletter_topic)]
     assert [(d.page, d.stage) for d in letters] == [(2, "source")]
     assert why in letters[0].reason and letters[0].run_id == "run-bad"
+    size = page.stat().st_size
+    assert letters[0].original_bytes == size and letters[0].original_truncated == (size > 512 * 1024)
+    audit(s, f"bad input: {label}", [f"grrb-{DAY}"], _published(s, "run-bad"), pages_dead_lettered=1,
+          handling=f"that page fails ({why}) and is dead-lettered; the other pages are published")
+
+
+def test_a_manifest_file_name_leaving_the_issue_folder_fails_that_page_only(
+    settings: Settings, tmp_path: Path
+) -> None:
+    root = copy_sample_issue(tmp_path, DAY)
+    folder = root / "grrb" / DAY.isoformat()
+    (tmp_path / "secret.txt").write_text("不该被读取的文件\n", encoding="utf-8")
+    pages = [{"page": n, "file": f"{n:02d}.txt"} for n in (1, 3, 4)] + [{"page": 2, "file": "../../../secret.txt"}]
+    (folder / "issue.json").write_text(json.dumps({"pages": pages}), encoding="utf-8")
+    s = _with_source(settings, root)
+    result = run_issue(s, "grrb", DAY, "run-path")
+    assert [p.page for p in result.pages if not p.ok] == [2]
+    letters = [DeadLetter.model_validate_json(r.value) for r in iter_topic(s, s.kafka.deadletter_topic)]
+    assert len(letters) == 1 and "leaves the issue folder" in letters[0].reason and letters[0].original is None
+    audit(s, "bad input: manifest file name with ../", [f"grrb-{DAY}"], _published(s, "run-path"),
+          pages_dead_lettered=1, handling="that page fails before any read outside the issue folder")
+
+
+def test_a_page_that_makes_segmentation_throw_fails_that_page_only(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipeline.segmentation as segmentation
+
+    real = segmentation.segment_page
+
+    def segment_or_throw(text: str, *args: object, **kwargs: object) -> object:
+        if "触发分割错误" in text:
+            raise RecursionError("maximum recursion depth exceeded (a page the segmenter cannot handle)")
+        return real(text, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(segmentation, "segment_page", segment_or_throw)
+    root = copy_sample_issue(tmp_path, DAY)
+    page = root / "grrb" / DAY.isoformat() / "03.txt"
+    page.write_text(page.read_text(encoding="utf-8") + "\n触发分割错误\n", encoding="utf-8")
+    s = _with_source(settings, root)
+    result = run_issue(s, "grrb", DAY, "run-throw")
+    failed = [p for p in result.pages if not p.ok]
+    assert [p.page for p in failed] == [3] and "RecursionError" in (failed[0].error or "")
+    letters = [DeadLetter.model_validate_json(r.value) for r in iter_topic(s, s.kafka.deadletter_topic)]
+    assert [(d.page, d.stage) for d in letters] == [(3, "segmentation")]
+    assert "触发分割错误" in (letters[0].original or "")
+    audit(s, "a page that makes segmentation throw", [f"grrb-{DAY}"], _published(s, "run-throw"),
+          pages_dead_lettered=1, handling="that page fails with the exception in the task log and a dead letter")
 
 
 def test_gb18030_and_bom_pages_are_read(settings: Settings, tmp_path: Path) -> None:
@@ -121,6 +186,9 @@ def test_elasticsearch_rejection_goes_to_the_dead_letter_topic(settings: Setting
     assert {d.stage for d in letters} == {"index"} and all(d.original and d.source_offset is not None for d in letters)
     summary = verify_issue(settings, published, indexed)
     assert summary["dead_letters"] == published.articles and summary["in_index"] == 0
+    audit(settings, "Elasticsearch rejects documents (mapping conflict)", [f"grrb-{DAY}"], published.article_ids,
+          dead_lettered=[d.key for d in letters if d.key], events=published.articles,
+          handling="each rejected event goes to the dead-letter topic whole; `deadletter replay` after the fix")
 
 
 def test_dead_letters_can_be_listed_and_replayed_after_the_fix(settings: Settings) -> None:

@@ -12,6 +12,6 @@ from tests.conftest import ROOT
 
 def test_ruff_passes() -> None:
     ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
-    proc = subprocess.run([ruff, "check", "pipeline", "dags", "tests", "bench"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run([ruff, "check", "pipeline", "dags", "tests", "bench", "scripts"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
