@@ -29,6 +29,30 @@ DEFAULT_ARGS: dict[str, Any] = {
 }
 
 
+KAFKA_CONN_ID = os.environ.get("INKSTREAM_AIRFLOW_KAFKA_CONN_ID", "inkstream_kafka")
+ES_CONN_ID = os.environ.get("INKSTREAM_AIRFLOW_ES_CONN_ID", "inkstream_elasticsearch")
+
+
+def settings() -> Any:
+    """``pipeline.config.Settings`` from the environment, overridden by the Airflow connections
+    ``inkstream_kafka`` / ``inkstream_elasticsearch`` when they are defined (UI, CLI, secrets
+    backend or ``AIRFLOW_CONN_*``): credentials then live in Airflow, not in the worker's env."""
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    from pipeline.config import Settings, with_connections
+
+    def fields(conn_id: str) -> dict[str, Any] | None:
+        try:
+            conn = Connection.get(conn_id)
+        except AirflowNotFoundException:
+            return None
+        return {"conn_type": conn.conn_type, "host": conn.host, "port": conn.port, "login": conn.login,
+                "password": conn.password, "schema": conn.schema, "extra": conn.extra_dejson}
+
+    return with_connections(Settings(), fields(KAFKA_CONN_ID), fields(ES_CONN_ID))
+
+
 def paper_configs() -> list[dict[str, Any]]:
     papers = []
     for path in sorted(PAPERS_DIR.glob("*.toml")):

@@ -15,7 +15,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import PokeReturnValue, dag, get_current_context, task
 
-from _shared import DEFAULT_ARGS, dag_id_for, fail_fast_on_terminal, issue_date, paper_configs
+from _shared import DEFAULT_ARGS, dag_id_for, fail_fast_on_terminal, issue_date, paper_configs, settings
 
 
 def build(paper: dict[str, Any]) -> Any:
@@ -35,19 +35,17 @@ def build(paper: dict[str, Any]) -> Any:
     def newspaper_ingest() -> None:
         @task.sensor(mode="reschedule", poke_interval=300, timeout=12 * 3600)
         def wait_for_issue() -> PokeReturnValue:
-            from pipeline.config import Settings
             from pipeline.stages import issue_ready
 
             day = issue_date(get_current_context(), tz)
-            return PokeReturnValue(is_done=issue_ready(Settings(), pid, day))
+            return PokeReturnValue(is_done=issue_ready(settings(), pid, day))
 
         @task
         @fail_fast_on_terminal
         def plan_pages() -> list[int]:
-            from pipeline.config import Settings
             from pipeline.stages import plan_pages as plan
 
-            return plan(Settings(), pid, issue_date(get_current_context(), tz))
+            return plan(settings(), pid, issue_date(get_current_context(), tz))
 
         @task(map_index_template="page {{ task.op_kwargs['page'] }}", retries=2,
               retry_delay=DEFAULT_ARGS["retry_delay"])
@@ -55,40 +53,36 @@ def build(paper: dict[str, Any]) -> Any:
         def process_page(page: int) -> dict[str, Any]:
             from dataclasses import asdict
 
-            from pipeline.config import Settings
             from pipeline.stages import process_page as process
 
             ctx = get_current_context()
-            return asdict(process(Settings(), pid, issue_date(ctx, tz), page, ctx["run_id"]))
+            return asdict(process(settings(), pid, issue_date(ctx, tz), page, ctx["run_id"]))
 
         @task(trigger_rule="all_done")
         @fail_fast_on_terminal
         def publish(pages: list[int]) -> dict[str, Any]:
             from dataclasses import asdict
 
-            from pipeline.config import Settings
             from pipeline.stages import publish_issue
 
             ctx = get_current_context()
-            return asdict(publish_issue(Settings(), pid, issue_date(ctx, tz), ctx["run_id"], planned=list(pages)))
+            return asdict(publish_issue(settings(), pid, issue_date(ctx, tz), ctx["run_id"], planned=list(pages)))
 
         @task
         @fail_fast_on_terminal
         def index(published: dict[str, Any]) -> dict[str, Any]:
             from dataclasses import asdict
 
-            from pipeline.config import Settings
             from pipeline.stages import PublishResult, index_issue
 
-            return asdict(index_issue(Settings(), PublishResult(**published)))
+            return asdict(index_issue(settings(), PublishResult(**published)))
 
         @task(execution_timeout=timedelta(minutes=10))
         @fail_fast_on_terminal
         def verify(published: dict[str, Any], indexed: dict[str, Any]) -> dict[str, Any]:
-            from pipeline.config import Settings
             from pipeline.stages import IndexResult, PublishResult, verify_issue
 
-            return verify_issue(Settings(), PublishResult(**published), IndexResult(**indexed))
+            return verify_issue(settings(), PublishResult(**published), IndexResult(**indexed))
 
         pages = plan_pages()
         processed = process_page.expand(page=pages)

@@ -5,7 +5,9 @@ Build one ``Settings()`` at the edge (CLI command, DAG task) and pass it down.
 
 from __future__ import annotations
 
+import json
 import tomllib
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -38,6 +40,8 @@ class KafkaSettings(BaseModel):
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
     ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
 
     def client_options(self) -> dict[str, Any]:
         """Options shared by producer, consumer and admin client (secrets unwrapped here only)."""
@@ -53,8 +57,9 @@ class KafkaSettings(BaseModel):
             opts["sasl_plain_password"] = (
                 self.sasl_password.get_secret_value() if self.sasl_password else None
             )
-        if self.ssl_cafile:
-            opts["ssl_cafile"] = self.ssl_cafile
+        for key in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+            if getattr(self, key):
+                opts[key] = getattr(self, key)
         return opts
 
 
@@ -113,6 +118,62 @@ class Settings(BaseSettings):
     def masked(self) -> dict[str, Any]:
         """A loggable view: SecretStr fields print as '**********'."""
         return self.model_dump(mode="json")
+
+
+def with_connections(
+    settings: Settings, kafka: Mapping[str, Any] | None = None, es: Mapping[str, Any] | None = None
+) -> Settings:
+    """Settings overridden by connection records (Airflow's ``inkstream_kafka`` and
+    ``inkstream_elasticsearch``; fields conn_type, host, port, login, password, schema, extra).
+
+    Kafka: host ``k1:9092,k2:9092`` (or host + port); login/password are the SASL user
+    (mechanism PLAIN unless ``extra.sasl_mechanism``); ``extra`` may set security_protocol,
+    sasl_mechanism, ssl_cafile, ssl_certfile, ssl_keyfile.
+    Elasticsearch: host + port, https when conn_type/schema/``extra.scheme`` says so; login/password
+    are basic auth; ``extra`` may set api_key, ca_certs, verify_certs.
+    """
+    update: dict[str, Any] = {}
+    if kafka:
+        extra = _extra(kafka)
+        k: dict[str, Any] = {}
+        if kafka.get("host"):
+            hosts = [h.strip() for h in str(kafka["host"]).split(",") if h.strip()]
+            k["bootstrap_servers"] = [h if ":" in h or not kafka.get("port") else f"{h}:{kafka['port']}" for h in hosts]
+        if kafka.get("login"):
+            k["sasl_username"] = kafka["login"]
+            k["sasl_password"] = SecretStr(str(kafka.get("password") or ""))
+            k["sasl_mechanism"] = extra.get("sasl_mechanism", "PLAIN")
+            k["security_protocol"] = extra.get("security_protocol", "SASL_SSL" if extra.get("ssl_cafile") else
+                                               "SASL_PLAINTEXT")
+        for key in ("security_protocol", "sasl_mechanism", "ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+            if key in extra:
+                k[key] = extra[key]
+        update["kafka"] = KafkaSettings.model_validate({**settings.kafka.model_dump(), **k})
+    if es:
+        extra = _extra(es)
+        e: dict[str, Any] = {}
+        if es.get("host"):
+            host = str(es["host"])
+            if "://" not in host:
+                secure = "https" in (es.get("conn_type"), es.get("schema"), extra.get("scheme"))
+                host = f"{'https' if secure else 'http'}://{host}:{es.get('port') or 9200}"
+            e["url"] = host
+        if es.get("login"):
+            e["username"], e["password"] = es["login"], SecretStr(str(es.get("password") or ""))
+        if extra.get("api_key"):
+            e["api_key"] = SecretStr(str(extra["api_key"]))
+        for key in ("ca_certs", "verify_certs"):
+            if key in extra:
+                e[key] = extra[key]
+        update["es"] = ElasticsearchSettings.model_validate({**settings.es.model_dump(), **e})
+    return settings.model_copy(update=update)
+
+
+def _extra(conn: Mapping[str, Any]) -> dict[str, Any]:
+    extra = conn.get("extra") or {}
+    if isinstance(extra, str):
+        extra = json.loads(extra) if extra.strip() else {}
+    return dict(extra)
 
 
 class PaperConfig(BaseModel):

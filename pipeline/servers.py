@@ -83,9 +83,13 @@ def _spawn(cmd: list[str], log: Path, tie_to_parent: bool) -> subprocess.Popen[b
         )
 
 
-def start_kafka(data_dir: Path, port: int, tie_to_parent: bool = True) -> tuple[subprocess.Popen[bytes], str]:
+def start_kafka(
+    data_dir: Path, port: int, tie_to_parent: bool = True, advertised_port: int | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """tansu on ``port``; ``advertised_port``: what clients are told to connect to (a TLS proxy)."""
     url = f"tcp://127.0.0.1:{port}"
-    cmd = [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
+    advertised = f"tcp://127.0.0.1:{advertised_port or port}"
+    cmd = [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", advertised,
            "--storage-engine", "memory://tansu/"]
     proc = _spawn(cmd, data_dir / "logs" / "kafka.log", tie_to_parent)
     return proc, f"127.0.0.1:{port}"

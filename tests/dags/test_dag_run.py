@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pipeline.airflow_local import airflow_env, dag_test
 from pipeline.config import Settings
@@ -19,6 +21,11 @@ def test_dag_run_publishes_indexes_and_articles_are_searchable(settings: Setting
     s = settings.model_copy(update={"source_root": root})
     env = airflow_env(s, tmp_path / "airflow")
     env["INKSTREAM_AIRFLOW_RETRY_DELAY_S"] = "1"
+    # Elasticsearch comes from an Airflow connection, which wins over the (dead) environment setting
+    es_url = urlsplit(s.es.url)
+    env["INKSTREAM_ES__URL"] = "http://127.0.0.1:9"
+    env["AIRFLOW_CONN_INKSTREAM_ELASTICSEARCH"] = json.dumps(
+        {"conn_type": "http", "host": es_url.hostname, "port": es_url.port, "extra": {"verify_certs": True}})
     [result] = dag_test(env, "newspaper_ingest", [DAY])
     assert result["state"] == "success", result
     tasks = result["tasks"]
