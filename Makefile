@@ -21,7 +21,18 @@ install: $(STAMP)  ## create .venv and install inkstream with every extra (pinne
 
 DEBIAN_TOOLS := docker-compose chromium fonts-wqy-microhei
 
-tools:  ## Debian packages the tests use: docker-compose (compose file), chromium + a CJK font (report)
+MOTO_VENV := .venv-moto
+MOTO_STAMP := $(MOTO_VENV)/.installed-$(shell cat constraints-moto.txt | cksum | cut -d' ' -f1)
+
+# moto's botocore needs python-dateutil<3 and Airflow's pins 4.0: the S3 server the durable-broker
+# test stores tansu's data in gets its own environment
+$(MOTO_STAMP): constraints-moto.txt
+	test -x $(MOTO_VENV)/bin/python || $(PYTHON) -m venv $(MOTO_VENV)
+	$(MOTO_VENV)/bin/pip install --quiet -c constraints-moto.txt 'moto[server]'
+	rm -f $(MOTO_VENV)/.installed-*
+	touch $@
+
+tools: $(MOTO_STAMP)  ## test tools: moto_server (own venv); Debian docker-compose, chromium + a CJK font
 	@missing=""; for p in $(DEBIAN_TOOLS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \

@@ -21,6 +21,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from pipeline import PROJECT_ROOT
 from pipeline.errors import ConfigError, TransientError
 
 
@@ -70,11 +71,14 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child
     libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def _spawn(cmd: list[str], log: Path, tie_to_parent: bool) -> subprocess.Popen[bytes]:
+def _spawn(
+    cmd: list[str], log: Path, tie_to_parent: bool, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as fh:
         return subprocess.Popen(
             cmd,
+            env={**os.environ, **env} if env else None,
             stdout=fh,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -84,15 +88,51 @@ def _spawn(cmd: list[str], log: Path, tie_to_parent: bool) -> subprocess.Popen[b
 
 
 def start_kafka(
-    data_dir: Path, port: int, tie_to_parent: bool = True, advertised_port: int | None = None
+    data_dir: Path,
+    port: int,
+    tie_to_parent: bool = True,
+    advertised_port: int | None = None,
+    s3_endpoint: str | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """tansu on ``port``; ``advertised_port``: what clients are told to connect to (a TLS proxy)."""
+    """tansu on ``port``; ``advertised_port``: what clients are told to connect to (a TLS proxy);
+    ``s3_endpoint``: keep the data in bucket ``tansu`` of that S3 server (survives SIGKILL), else
+    in memory (lost on restart)."""
     url = f"tcp://127.0.0.1:{port}"
     advertised = f"tcp://127.0.0.1:{advertised_port or port}"
+    storage, env = "memory://tansu/", None
+    if s3_endpoint:
+        storage = "s3://tansu/"
+        env = {"AWS_ACCESS_KEY_ID": "inkstream", "AWS_SECRET_ACCESS_KEY": "inkstream",
+               "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT": s3_endpoint, "AWS_ALLOW_HTTP": "true"}
     cmd = [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", advertised,
-           "--storage-engine", "memory://tansu/"]
-    proc = _spawn(cmd, data_dir / "logs" / "kafka.log", tie_to_parent)
+           "--storage-engine", storage]
+    proc = _spawn(cmd, data_dir / "logs" / "kafka.log", tie_to_parent, env)
     return proc, f"127.0.0.1:{port}"
+
+
+def moto_binary() -> Path:
+    """``moto_server`` from ``.venv-moto`` (``make tools``) or ``INKSTREAM_TEST_MOTO_SERVER``."""
+    path = Path(os.environ.get("INKSTREAM_TEST_MOTO_SERVER") or PROJECT_ROOT / ".venv-moto" / "bin" / "moto_server")
+    if not path.is_file():
+        raise ConfigError(f"moto_server not found at {path} (make tools)")
+    return path
+
+
+def start_s3(data_dir: Path, port: int, bucket: str = "tansu") -> tuple[subprocess.Popen[bytes], str]:
+    """A local S3 server (moto) with ``bucket`` created; returns (process, endpoint URL)."""
+    import urllib.request
+
+    proc = _spawn([str(moto_binary()), "-H", "127.0.0.1", "-p", str(port)], data_dir / "logs" / "s3.log", True)
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(urllib.request.Request(f"{endpoint}/{bucket}", method="PUT"), timeout=2).close()
+            return proc, endpoint
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise
+            time.sleep(0.1)
 
 
 def start_elasticsearch(

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ["tests/integration/test_faults.py", "tests/integration/test_indexer_follow.py",
          "tests/integration/test_pipeline.py"]
-COLUMNS = [("fault", "fault"), ("handling", "how it is handled"), ("events_sent", "events sent"),
+COLUMNS = [("fault", "fault"), ("handling", "how it is handled"), ("events_acknowledged", "events acknowledged"),
            ("articles_published", "articles published"), ("indexed", "indexed"),
            ("dead_lettered", "articles dead-lettered"), ("pages_dead_lettered", "pages dead-lettered"),
            ("lost", "lost"), ("duplicated", "duplicated in the index")]

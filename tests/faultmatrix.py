@@ -24,7 +24,7 @@ def audit(
     handling: str = "",
 ) -> dict[str, Any]:
     """``published``: the article ids of the issues' latest runs; ``dead_lettered``: those of them in
-    the dead-letter topic; ``events``: article events sent, re-sends included."""
+    the dead-letter topic; ``events``: article events the broker acknowledged, re-sends included."""
     published, dead = set(published), set(dead_lettered)
     es = client.make_client(settings.es)
     try:
@@ -37,7 +37,7 @@ def audit(
     row = {
         "fault": fault,
         "handling": handling,
-        "events_sent": events if events is not None else len(published),
+        "events_acknowledged": events if events is not None else len(published),
         "articles_published": len(published),
         "indexed": len(set(in_index) & published),
         "dead_lettered": len(dead & published),

@@ -15,7 +15,7 @@ import pytest
 
 from pipeline import servers
 from pipeline.config import Settings
-from pipeline.errors import IndexUnavailable, PublishUnavailable
+from pipeline.errors import ConfigError, IndexUnavailable, PublishUnavailable
 from pipeline.indexing import client, follow
 from pipeline.stages import index_issue, plan_pages, process_page, publish_issue, verify_issue
 from tests.faultmatrix import audit
@@ -26,16 +26,20 @@ DAY = date(2026, 11, 19)
 
 
 class Private:
-    """A private server that the test may stop and start again on the same port and data dir."""
+    """A private server that the test may stop and start again on the same port and data dir
+    (a Kafka broker with ``s3_endpoint`` keeps its data in that S3 server across restarts)."""
 
-    def __init__(self, kind: str, data_dir: Path) -> None:
+    def __init__(self, kind: str, data_dir: Path, s3_endpoint: str | None = None) -> None:
         self.kind, self.data_dir, self.port = kind, data_dir, servers.free_port()
+        self.s3_endpoint = s3_endpoint
         self.proc: subprocess.Popen[bytes] | None = None
         self.address = ""
 
     def start(self) -> str:
-        start = servers.start_kafka if self.kind == "kafka" else servers.start_elasticsearch
-        self.proc, self.address = start(self.data_dir, self.port)
+        if self.kind == "kafka":
+            self.proc, self.address = servers.start_kafka(self.data_dir, self.port, s3_endpoint=self.s3_endpoint)
+        else:
+            self.proc, self.address = servers.start_elasticsearch(self.data_dir, self.port)
         wait = servers.wait_kafka if self.kind == "kafka" else servers.wait_elasticsearch
         wait(self.address)
         return self.address
@@ -51,10 +55,10 @@ class Private:
         self.proc.wait(timeout=20)
 
 
-def _private(kind: str, env_var: str, tmp_path: Path) -> Iterator[Private]:
+def _private(kind: str, env_var: str, tmp_path: Path, s3_endpoint: str | None = None) -> Iterator[Private]:
     if os.environ.get(env_var):
         pytest.skip("restart tests need the local server")
-    server = Private(kind, tmp_path / f"private-{kind}")
+    server = Private(kind, tmp_path / f"private-{kind}", s3_endpoint)
     server.start()
     yield server
     server.stop()
@@ -68,6 +72,22 @@ def private_es(tmp_path: Path, endpoints: object) -> Iterator[Private]:
 @pytest.fixture
 def private_kafka(tmp_path: Path, endpoints: object) -> Iterator[Private]:
     yield from _private("kafka", "INKSTREAM_TEST_KAFKA_BOOTSTRAP", tmp_path)
+
+
+@pytest.fixture
+def durable_kafka(tmp_path: Path, endpoints: object) -> Iterator[Private]:
+    """tansu storing its log in a local S3 server (moto): acknowledged records survive SIGKILL."""
+    try:
+        s3, endpoint = servers.start_s3(tmp_path / "s3", servers.free_port())
+    except ConfigError as exc:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(str(exc))
+    try:
+        yield from _private("kafka", "INKSTREAM_TEST_KAFKA_BOOTSTRAP", tmp_path, s3_endpoint=endpoint)
+    finally:
+        servers.stop_pid(s3.pid)
+        s3.wait(timeout=20)
 
 
 def _stage_pages(s: Settings, run_id: str) -> list[int]:
@@ -100,11 +120,13 @@ def test_broker_killed_mid_publish_then_retry_indexes_every_article_once(
     s = settings.model_copy(update={"kafka": kafka})
     pages = _stage_pages(s, "run-kill")
     errors: list[Exception] = []
+    acknowledged = [0]
 
     def publish_many() -> None:
         try:
             for _ in range(200):  # keep the producer busy while the broker dies
                 publish_issue(s, "grrb", DAY, "run-kill", planned=pages)
+                acknowledged[0] += 1
         except Exception as exc:
             errors.append(exc)
 
@@ -127,7 +149,7 @@ def test_broker_killed_mid_publish_then_retry_indexes_every_article_once(
     ids = [d["_id"] for d in docs]
     assert len(ids) == len(set(ids)) == published.articles == summary["in_index"]
     audit(s, "Kafka broker SIGKILLed mid-publish, restarted (memory storage: empty)", [published.issue_id],
-          published.article_ids,
+          published.article_ids, events=(acknowledged[0] + 1) * published.articles,
           handling="publish task fails as transient (PublishUnavailable), its retry republishes the issue")
 
 
@@ -170,3 +192,42 @@ def test_follow_commits_nothing_while_elasticsearch_rejects_then_catches_up(sett
     audit(settings, "Elasticsearch rejects every bulk (429) under the follow indexer", [published.issue_id],
           published.article_ids,
           handling="no offset committed; the indexer exits, its restart re-reads from the last commit")
+
+
+def test_durable_broker_sigkilled_mid_publish_keeps_what_it_acknowledged(
+    settings: Settings, durable_kafka: Private
+) -> None:
+    kafka = settings.kafka.model_copy(update={"bootstrap_servers": [durable_kafka.address], "delivery_timeout_s": 8.0,
+                                              "request_timeout_ms": 4000, "retries": 2})
+    s = settings.model_copy(update={"kafka": kafka})
+    pages = _stage_pages(s, "run-durable")
+    first = publish_issue(s, "grrb", DAY, "run-durable", planned=pages)  # acknowledged before the kill
+    acked = sum(last + 1 for last in (r[1] for r in first.offsets[kafka.articles_topic].values()))
+    errors: list[Exception] = []
+    acknowledged = [0]
+
+    def publish_many() -> None:
+        try:
+            for _ in range(200):
+                publish_issue(s, "grrb", DAY, "run-durable", planned=pages)
+                acknowledged[0] += 1
+        except Exception as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=publish_many)
+    worker.start()
+    time.sleep(1.0)
+    durable_kafka.kill(signal.SIGKILL)
+    worker.join(timeout=120)
+    assert errors and isinstance(errors[0], PublishUnavailable), errors
+    durable_kafka.start()  # same port, same bucket
+    # everything acknowledged before the kill is still there: the first publish's offsets replay
+    replayed = index_issue(s, first)
+    assert replayed.consumed >= len(first.article_ids) and replayed.indexed == len(first.article_ids)
+    published = publish_issue(s, "grrb", DAY, "run-durable", planned=pages)  # the task's retry
+    assert sum(r[1] + 1 for r in published.offsets[kafka.articles_topic].values()) > acked  # appended, not reset
+    indexed = index_issue(s, published)
+    verify_issue(s, published, indexed)
+    audit(s, "Kafka broker (S3 storage) SIGKILLed mid-publish, restarted", [published.issue_id],
+          published.article_ids, events=(acknowledged[0] + 2) * published.articles,
+          handling="acknowledged records survive; the retry appends the issue again, _id absorbs the repeat")
