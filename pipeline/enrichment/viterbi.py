@@ -13,7 +13,6 @@ decoder on every sample and golden text and on random strings.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from math import log
 from typing import Any
 
 from jieba.posseg import (
@@ -93,8 +92,8 @@ Tagged = tuple[str, str, int]  # word, POS tag, start offset
 class FastPOSTokenizer(POSTokenizer):  # type: ignore[misc]
     """jieba's POSTokenizer with the decoder above (overrides the name-mangled private ``__cut``),
     and ``tag()``: jieba's ``cut(text)`` (with HMM) as one loop that returns (word, tag, start)
-    tuples instead of chained generators of ``pair`` objects — the same dictionary walk (DAG),
-    route (same float expression, same tie-break) and unknown-run handling, step for step."""
+    tuples instead of chained generators of ``pair`` objects — on jieba's own DAG and route
+    (``Tokenizer.get_DAG``, ``calc``), with its unknown-run handling step for step."""
 
     def tag(self, text: str) -> list[Tagged]:
         self.makesure_userdict_loaded()
@@ -125,29 +124,10 @@ class FastPOSTokenizer(POSTokenizer):  # type: ignore[misc]
         return out
 
     def _tag_dag(self, sentence: str, offset: int, out: list[Tagged]) -> None:
-        freq = self.tokenizer.FREQ
         tags = self.word_tag_tab
         n = len(sentence)
-        # jieba.Tokenizer.get_DAG + calc
-        self.tokenizer.check_initialized()
-        logtotal = log(self.tokenizer.total)
-        dag: list[list[int]] = []
-        for k in range(n):
-            ends = []
-            i = k
-            frag = sentence[k]
-            while i < n and frag in freq:
-                if freq[frag]:
-                    ends.append(i)
-                i += 1
-                frag = sentence[k : i + 1]
-            dag.append(ends or [k])
-        route: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
-        route[n] = (0, 0)  # type: ignore[assignment]  # jieba's int zero: the same sums
-        for idx in range(n - 1, -1, -1):
-            route[idx] = max(
-                (log(freq.get(sentence[idx : x + 1]) or 1) - logtotal + route[x + 1][0], x) for x in dag[idx]
-            )
+        route: dict[int, tuple[float, int]] = {}
+        self.tokenizer.calc(sentence, self.tokenizer.get_DAG(sentence), route)  # jieba's own route
         # POSTokenizer.__cut_DAG
         x = 0
         buf = ""
