@@ -218,17 +218,6 @@ def count_present(es: Elasticsearch, settings: ElasticsearchSettings, ids: list[
     return found
 
 
-def delete_stale(es: Elasticsearch, settings: ElasticsearchSettings, issue: str, keep: list[str]) -> int:
-    """Remove the issue's documents a newer run no longer produces, found by query. Runs use the
-    registry instead (``known_ids``): on a large index a query per issue makes a backfill quadratic."""
-    query = {"bool": {"filter": [{"term": {"issue_id": issue}}], "must_not": [{"ids": {"values": keep}}]}}
-    try:
-        res = es.delete_by_query(index=settings.alias, query=query, refresh=True, conflicts="proceed")
-    except TransportError as exc:
-        raise IndexUnavailable(str(exc)) from exc
-    return int(res.get("deleted", 0))
-
-
 def count_issue(es: Elasticsearch, settings: ElasticsearchSettings, issue: str) -> int:
     try:
         return int(es.count(index=settings.alias, query={"term": {"issue_id": issue}})["count"])

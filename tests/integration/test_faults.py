@@ -90,6 +90,36 @@ def durable_kafka(tmp_path: Path, endpoints: object) -> Iterator[Private]:
         s3.wait(timeout=20)
 
 
+def _fails_fast(settings: Settings, broker: Private) -> Settings:
+    """Pointed at ``broker``, with timeouts short enough that a dead broker fails a publish quickly."""
+    kafka = settings.kafka.model_copy(update={"bootstrap_servers": [broker.address], "delivery_timeout_s": 8.0,
+                                              "request_timeout_ms": 4000, "retries": 2})
+    return settings.model_copy(update={"kafka": kafka})
+
+
+def _kill_broker_mid_publish(s: Settings, broker: Private, run_id: str, pages: list[int]) -> int:
+    """Publish the issue over and over while the broker is SIGKILLed; the publish in flight must
+    fail as transient. Returns how many publishes were acknowledged before that."""
+    errors: list[Exception] = []
+    acknowledged = [0]
+
+    def publish_many() -> None:
+        try:
+            for _ in range(200):  # keep the producer busy while the broker dies
+                publish_issue(s, "grrb", DAY, run_id, planned=pages)
+                acknowledged[0] += 1
+        except Exception as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=publish_many)
+    worker.start()
+    time.sleep(1.0)
+    broker.kill(signal.SIGKILL)
+    worker.join(timeout=120)
+    assert errors and isinstance(errors[0], PublishUnavailable), errors
+    return acknowledged[0]
+
+
 def _stage_pages(s: Settings, run_id: str) -> list[int]:
     pages = plan_pages(s, "grrb", DAY)
     for page in pages:
@@ -115,27 +145,9 @@ def test_elasticsearch_down_at_indexing_then_back_loses_nothing(settings: Settin
 def test_broker_killed_mid_publish_then_retry_indexes_every_article_once(
     settings: Settings, private_kafka: Private
 ) -> None:
-    kafka = settings.kafka.model_copy(update={"bootstrap_servers": [private_kafka.address], "delivery_timeout_s": 8.0,
-                                              "request_timeout_ms": 4000, "retries": 2})
-    s = settings.model_copy(update={"kafka": kafka})
+    s = _fails_fast(settings, private_kafka)
     pages = _stage_pages(s, "run-kill")
-    errors: list[Exception] = []
-    acknowledged = [0]
-
-    def publish_many() -> None:
-        try:
-            for _ in range(200):  # keep the producer busy while the broker dies
-                publish_issue(s, "grrb", DAY, "run-kill", planned=pages)
-                acknowledged[0] += 1
-        except Exception as exc:
-            errors.append(exc)
-
-    worker = threading.Thread(target=publish_many)
-    worker.start()
-    time.sleep(1.0)
-    private_kafka.kill(signal.SIGKILL)
-    worker.join(timeout=120)
-    assert errors and isinstance(errors[0], PublishUnavailable), errors
+    acknowledged = _kill_broker_mid_publish(s, private_kafka, "run-kill", pages)
     private_kafka.start()
     published = publish_issue(s, "grrb", DAY, "run-kill", planned=pages)  # the task's retry
     indexed = index_issue(s, published)
@@ -149,7 +161,7 @@ def test_broker_killed_mid_publish_then_retry_indexes_every_article_once(
     ids = [d["_id"] for d in docs]
     assert len(ids) == len(set(ids)) == published.articles == summary["in_index"]
     audit(s, "Kafka broker SIGKILLed mid-publish, restarted (memory storage: empty)", [published.issue_id],
-          published.article_ids, events=(acknowledged[0] + 1) * published.articles,
+          published.article_ids, events=(acknowledged + 1) * published.articles,
           handling="publish task fails as transient (PublishUnavailable), its retry republishes the issue")
 
 
@@ -197,37 +209,20 @@ def test_follow_commits_nothing_while_elasticsearch_rejects_then_catches_up(sett
 def test_durable_broker_sigkilled_mid_publish_keeps_what_it_acknowledged(
     settings: Settings, durable_kafka: Private
 ) -> None:
-    kafka = settings.kafka.model_copy(update={"bootstrap_servers": [durable_kafka.address], "delivery_timeout_s": 8.0,
-                                              "request_timeout_ms": 4000, "retries": 2})
-    s = settings.model_copy(update={"kafka": kafka})
+    s = _fails_fast(settings, durable_kafka)
+    topic = s.kafka.articles_topic
     pages = _stage_pages(s, "run-durable")
     first = publish_issue(s, "grrb", DAY, "run-durable", planned=pages)  # acknowledged before the kill
-    acked = sum(last + 1 for last in (r[1] for r in first.offsets[kafka.articles_topic].values()))
-    errors: list[Exception] = []
-    acknowledged = [0]
-
-    def publish_many() -> None:
-        try:
-            for _ in range(200):
-                publish_issue(s, "grrb", DAY, "run-durable", planned=pages)
-                acknowledged[0] += 1
-        except Exception as exc:
-            errors.append(exc)
-
-    worker = threading.Thread(target=publish_many)
-    worker.start()
-    time.sleep(1.0)
-    durable_kafka.kill(signal.SIGKILL)
-    worker.join(timeout=120)
-    assert errors and isinstance(errors[0], PublishUnavailable), errors
+    acked = sum(last + 1 for last in (r[1] for r in first.offsets[topic].values()))
+    acknowledged = _kill_broker_mid_publish(s, durable_kafka, "run-durable", pages)
     durable_kafka.start()  # same port, same bucket
     # everything acknowledged before the kill is still there: the first publish's offsets replay
     replayed = index_issue(s, first)
     assert replayed.consumed >= len(first.article_ids) and replayed.indexed == len(first.article_ids)
     published = publish_issue(s, "grrb", DAY, "run-durable", planned=pages)  # the task's retry
-    assert sum(r[1] + 1 for r in published.offsets[kafka.articles_topic].values()) > acked  # appended, not reset
+    assert sum(r[1] + 1 for r in published.offsets[topic].values()) > acked  # appended, not reset
     indexed = index_issue(s, published)
     verify_issue(s, published, indexed)
     audit(s, "Kafka broker (S3 storage) SIGKILLed mid-publish, restarted", [published.issue_id],
-          published.article_ids, events=(acknowledged[0] + 2) * published.articles,
+          published.article_ids, events=(acknowledged + 2) * published.articles,
           handling="acknowledged records survive; the retry appends the issue again, _id absorbs the repeat")
