@@ -99,10 +99,11 @@ def start_kafka(
     in memory (lost on restart)."""
     url = f"tcp://127.0.0.1:{port}"
     advertised = f"tcp://127.0.0.1:{advertised_port or port}"
-    storage, env = "memory://tansu/", None
+    storage = "memory://tansu/"
+    env = {"RUST_LOG": os.environ.get("RUST_LOG", "warn"), "NO_COLOR": "1"}  # the broker's own errors in its log
     if s3_endpoint:
         storage = "s3://tansu/"
-        env = {"AWS_ACCESS_KEY_ID": "inkstream", "AWS_SECRET_ACCESS_KEY": "inkstream",
+        env |= {"AWS_ACCESS_KEY_ID": "inkstream", "AWS_SECRET_ACCESS_KEY": "inkstream",
                "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT": s3_endpoint, "AWS_ALLOW_HTTP": "true"}
     cmd = [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", advertised,
            "--storage-engine", storage]

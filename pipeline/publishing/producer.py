@@ -12,7 +12,7 @@ from typing import Any
 
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError, UnknownError
 
 from pipeline.config import KafkaSettings
 from pipeline.errors import PublishRejected, PublishUnavailable
@@ -25,7 +25,9 @@ Offsets = dict[str, dict[int, list[int]]]
 
 
 def _translate(exc: Exception, what: str) -> Exception:
-    retriable = isinstance(exc, KafkaError) and exc.retriable
+    # UNKNOWN_SERVER_ERROR is what a broker answers while it is not itself (seen from tansu just
+    # after a restart under load): transient, the task's retry republishes and _id absorbs repeats
+    retriable = isinstance(exc, UnknownError) or (isinstance(exc, KafkaError) and exc.retriable)
     if isinstance(exc, (OSError, TimeoutError)) or retriable:
         return PublishUnavailable(f"{what}: {exc!r}")
     return PublishRejected(f"{what}: {exc!r}")

@@ -7,9 +7,10 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -23,6 +24,7 @@ from tests.faultproxy import FaultProxy
 from tests.integration.test_indexer_follow import _committed
 
 DAY = date(2026, 11, 19)
+T = TypeVar("T")
 
 
 class Private:
@@ -120,6 +122,18 @@ def _kill_broker_mid_publish(s: Settings, broker: Private, run_id: str, pages: l
     return acknowledged[0]
 
 
+def _as_task_retries(fn: Callable[[], T], tries: int = 4, delay_s: float = 2.0) -> T:
+    """Run ``fn`` the way Airflow runs a task with retries: a transient error tries again."""
+    for attempt in range(1, tries + 1):
+        try:
+            return fn()
+        except (PublishUnavailable, IndexUnavailable):
+            if attempt == tries:
+                raise
+            time.sleep(delay_s)
+    raise AssertionError("unreachable")
+
+
 def _stage_pages(s: Settings, run_id: str) -> list[int]:
     pages = plan_pages(s, "grrb", DAY)
     for page in pages:
@@ -149,7 +163,7 @@ def test_broker_killed_mid_publish_then_retry_indexes_every_article_once(
     pages = _stage_pages(s, "run-kill")
     acknowledged = _kill_broker_mid_publish(s, private_kafka, "run-kill", pages)
     private_kafka.start()
-    published = publish_issue(s, "grrb", DAY, "run-kill", planned=pages)  # the task's retry
+    published = _as_task_retries(lambda: publish_issue(s, "grrb", DAY, "run-kill", planned=pages))
     indexed = index_issue(s, published)
     summary = verify_issue(s, published, indexed)
     es = client.make_client(s.es)
@@ -219,7 +233,7 @@ def test_durable_broker_sigkilled_mid_publish_keeps_what_it_acknowledged(
     # everything acknowledged before the kill is still there: the first publish's offsets replay
     replayed = index_issue(s, first)
     assert replayed.consumed >= len(first.article_ids) and replayed.indexed == len(first.article_ids)
-    published = publish_issue(s, "grrb", DAY, "run-durable", planned=pages)  # the task's retry
+    published = _as_task_retries(lambda: publish_issue(s, "grrb", DAY, "run-durable", planned=pages))
     assert sum(r[1] + 1 for r in published.offsets[topic].values()) > acked  # appended, not reset
     indexed = index_issue(s, published)
     verify_issue(s, published, indexed)
