@@ -32,12 +32,25 @@ def report(stage: str, rows: dict[str, object]) -> None:
     print(json.dumps({"stage": stage, "python": platform.python_version(), **rows}, ensure_ascii=False))
 
 
+#: pids of the servers the innermost ``local_servers`` started: {"kafka": pid, "elasticsearch": pid}
+SERVER_PIDS: dict[str, int] = {}
+
+
+def cpu_seconds(pid: int) -> float:
+    """user + system CPU seconds a live process has used (Linux /proc)."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def local_servers() -> Iterator[tuple[str, str, Path]]:
     """Fresh tansu + noida-db on free ports for one benchmark: (bootstrap, es_url, work dir)."""
     work = Path(tempfile.mkdtemp(prefix="inkstream-bench-"))
     kproc, kafka = servers.start_kafka(work, servers.free_port())
     eproc, es_url = servers.start_elasticsearch(work, servers.free_port())
+    SERVER_PIDS.update(kafka=kproc.pid, elasticsearch=eproc.pid)
     try:
         servers.wait_kafka(kafka)
         servers.wait_elasticsearch(es_url)

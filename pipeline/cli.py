@@ -138,6 +138,7 @@ def run(
     paper: Annotated[str | None, typer.Option(help="paper id (papers/<id>.toml)")] = None,
     workers: Annotated[int, typer.Option(help="page-processing processes (default: one per core)")] = 0,
     quiet: Annotated[bool, typer.Option(help="print one summary line per issue instead of JSON")] = False,
+    index_window: Annotated[int, typer.Option(help="issues published before they are indexed together")] = 8,
 ) -> None:
     """Run the pipeline for one or more issues without Airflow (pages in parallel, one process per core)."""
     from concurrent.futures import ProcessPoolExecutor
@@ -157,7 +158,8 @@ def run(
     try:
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task(f"{paper_id}: {len(days)} issue(s)", total=len(days))
-            for day, outcome in stages.run_issues(settings, paper_id, days, run_id, pool=pool):
+            for day, outcome in stages.run_issues(settings, paper_id, days, run_id, pool=pool,
+                                                      index_window=index_window):
                 bar.advance(task)
                 if isinstance(outcome, PipelineError):
                     console.print(f"[red]{paper_id} {day} failed:[/red] {outcome}")

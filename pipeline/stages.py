@@ -263,20 +263,32 @@ def index_issue(settings: Settings, published: PublishResult, conn: Connections 
     issue indexed and this one no longer has. The issue registry (``client.known_ids``) says which
     ids the index may hold; it is widened *before* indexing and narrowed after the stale ones are
     gone, so a crash at any point leaves it a superset of what is in the index."""
-    from pipeline.indexing import client, replay
+    return index_issues(settings, [published], conn)[0]
 
-    new = set(published.article_ids)
+
+def index_issues(
+    settings: Settings, published: list[PublishResult], conn: Connections | None = None
+) -> list[IndexResult]:
+    """``index_issue`` for several issues with one replay pass (a backfill window)."""
+    from pipeline.indexing import client
+    from pipeline.indexing.indexer import replay_many
+
     with connections(settings, conn) as c:
         es = c.es()
         c.index()
-        previous = set(client.known_ids(es, settings.es, published.issue_id))
-        if not new <= previous:
-            client.record_ids(es, settings.es, published.issue_id, previous | new, published.run_id)
-        report = replay(settings, published.offsets, published.run_id, conn=c)
-        stale = client.delete_ids(es, settings.es, sorted(previous - new))
-        if previous - new:
-            client.record_ids(es, settings.es, published.issue_id, new, published.run_id)
-    return IndexResult(published.issue_id, report.consumed, report.indexed, report.dead_lettered, stale)
+        previous = [set(client.known_ids(es, settings.es, p.issue_id)) for p in published]
+        for p, before in zip(published, previous, strict=True):
+            if not set(p.article_ids) <= before:
+                client.record_ids(es, settings.es, p.issue_id, before | set(p.article_ids), p.run_id)
+        reports = replay_many(settings, [(p.offsets, p.run_id) for p in published], conn=c)
+        out = []
+        for p, before, report in zip(published, previous, reports, strict=True):
+            stale = before - set(p.article_ids)
+            removed = client.delete_ids(es, settings.es, sorted(stale))
+            if stale:
+                client.record_ids(es, settings.es, p.issue_id, set(p.article_ids), p.run_id)
+            out.append(IndexResult(p.issue_id, report.consumed, report.indexed, report.dead_lettered, removed))
+    return out
 
 
 def verify_issue(
@@ -350,17 +362,23 @@ def run_issues(
     pool: Executor | None = None,
     progress: Any = None,
     lookahead: int = 2,
+    index_window: int = 8,
 ) -> Iterator[tuple[date, IssueRun | PipelineError]]:
-    """The pipeline for many issues (what ``inkstream run`` and a backfill do), one outcome per day.
+    """The pipeline for many issues (what ``inkstream run`` and a backfill do), one outcome per day,
+    in date order.
 
     With a ``pool`` (one process per core, dictionaries loaded once per worker) the pages of the
-    next ``lookahead`` issues are processed while this one is published, indexed and verified, on
-    one set of connections. Memory stays flat: at most ``lookahead + 1`` issues are in flight and
-    their pages live in the staging folder, not in memory. A failed issue is reported, not raised,
-    and the run goes on. Documents become searchable at the latest after the last issue (one
-    refresh), not after each."""
+    next ``lookahead`` issues are processed while this one is published, on one set of connections.
+    Published issues are indexed and verified ``index_window`` at a time: the index sees a burst of
+    writes and then a quiet spell, instead of a trickle (a store that persists on a timer while it
+    has unsaved writes, as the local test server does, saves once per window rather than once per
+    second). Memory stays flat: at most ``lookahead + 1`` issues are being processed, their pages
+    live in the staging folder, and a window holds only publish receipts. A failed issue is
+    reported, not raised, and the run goes on. Documents become searchable at the latest after the
+    last issue (one refresh), not after each."""
     days = list(days)
     started: deque[tuple[date, list[int] | PipelineError, list[Any]]] = deque()
+    window: list[tuple[date, IssueRun | PipelineError, PublishResult | None]] = []
 
     def start(day: date) -> None:
         try:
@@ -375,6 +393,25 @@ def run_issues(
         futures = [pool.submit(_page_or_failure, *a) for a in args] if pool is not None else args
         started.append((day, pages, futures))
 
+    def flush(conn: Connections, last: bool) -> Iterator[tuple[date, IssueRun | PipelineError]]:
+        ready = [(n, p) for n, (_, outcome, p) in enumerate(window) if p is not None]
+        outcomes: list[IssueRun | PipelineError] = [outcome for _, outcome, _ in window]
+        try:
+            indexed = index_issues(settings, [p for _, p in ready], conn=conn) if ready else []
+        except PipelineError as exc:
+            for n, _ in ready:
+                outcomes[n] = exc
+            indexed = []
+        for k, ((n, published), result) in enumerate(zip(ready, indexed, strict=False)):
+            run = outcomes[n]
+            assert isinstance(run, IssueRun)
+            try:  # searchable after the last issue: one refresh, before the last verification
+                run.summary = verify_issue(settings, published, result, conn=conn, refresh=last and k == len(ready) - 1)
+            except PipelineError as exc:
+                outcomes[n] = exc
+        yield from ((day, outcome) for (day, _, _), outcome in zip(window, outcomes, strict=True))
+        window.clear()
+
     ahead = iter(days)
     with Connections(settings) as conn:
         for day in itertools.islice(ahead, lookahead + 1):
@@ -383,20 +420,20 @@ def run_issues(
             day, pages, futures = started.popleft()
             nxt = next(ahead, None)
             if nxt is not None:
-                start(nxt)  # keep the workers busy while this issue is published and indexed
+                start(nxt)  # keep the workers busy while this issue is published
             if isinstance(pages, PipelineError):
-                yield day, pages
+                window.append((day, pages, None))
+            else:
+                result = IssueRun()
+                try:
+                    for work in futures:
+                        result.pages.append(work.result() if pool is not None else _page_or_failure(*work))
+                        if progress is not None:
+                            progress()
+                    published = publish_issue(settings, paper_id, day, run_id, planned=pages, conn=conn)
+                    window.append((day, result, published))
+                except PipelineError as exc:
+                    window.append((day, exc, None))
+            if started and sum(1 for *_, p in window if p is not None) < max(1, index_window):
                 continue
-            result = IssueRun()
-            try:
-                for work in futures:
-                    result.pages.append(work.result() if pool is not None else _page_or_failure(*work))
-                    if progress is not None:
-                        progress()
-                published = publish_issue(settings, paper_id, day, run_id, planned=pages, conn=conn)
-                indexed = index_issue(settings, published, conn=conn)
-                result.summary = verify_issue(settings, published, indexed, conn=conn, refresh=not started)
-            except PipelineError as exc:
-                yield day, exc
-                continue
-            yield day, result
+            yield from flush(conn, last=not started)

@@ -9,6 +9,7 @@ dead-letter topic with the full original event; if that publish fails, the task 
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import time
@@ -126,47 +127,70 @@ def replay(
     conn: Connections | None = None,
 ) -> IndexReport:
     """Bounded mode: index exactly ``offsets[articles_topic]`` (inclusive ranges)."""
+    return replay_many(settings, [(offsets, run_id)], dead_letter, timeout_s, conn)[0]
+
+
+def replay_many(
+    settings: Settings,
+    jobs: list[tuple[Offsets, str]],
+    dead_letter: DeadLetterSink | None = None,
+    timeout_s: float = 120.0,
+    conn: Connections | None = None,
+) -> list[IndexReport]:
+    """Bounded mode for several publishes at once (``(offsets, run_id)`` each, e.g. the issues of a
+    backfill window): one pass over each partition from the first wanted offset to the last,
+    indexing only records inside a job's ranges (another writer's records in between are skipped),
+    one report per job."""
     dead_letter = dead_letter or kafka_deadletter_sink(settings)
-    wanted = {
-        TopicPartition(topic, int(p)): (int(r[0]), int(r[1]))
-        for topic, parts in offsets.items()
-        if topic == settings.kafka.articles_topic
-        for p, r in parts.items()
-    }
-    report = IndexReport()
-    if not wanted:
-        return report
+    ranges: dict[TopicPartition, list[tuple[int, int, int]]] = {}  # tp -> [(first, last, job)]
+    topic = settings.kafka.articles_topic
+    for n, (offsets, _) in enumerate(jobs):
+        for p, r in offsets.get(topic, {}).items():
+            ranges.setdefault(TopicPartition(topic, int(p)), []).append((int(r[0]), int(r[1]), n))
+    for spans in ranges.values():
+        spans.sort()
+    reports = [IndexReport() for _ in jobs]
+    if not ranges:
+        return reports
+
+    def job_of(tp: TopicPartition, offset: int) -> int | None:
+        spans = ranges[tp]
+        i = bisect.bisect_right(spans, (offset, float("inf"))) - 1
+        return spans[i][2] if i >= 0 and spans[i][0] <= offset <= spans[i][1] else None
+
     with connections(settings, conn) as c:
         es, index, consumer = c.es(), c.index(), c.consumer()
         try:
-            consumer.assign(list(wanted))
-            consumer.resume(*wanted)  # a shared consumer keeps the last replay's paused partitions
-            for tp, (first, _) in wanted.items():
-                consumer.seek(tp, first)
-            pending = dict(wanted)
+            consumer.assign(list(ranges))
+            for tp, spans in ranges.items():
+                consumer.seek(tp, spans[0][0])
+            pending = {tp: max(last for _, last, _ in spans) for tp, spans in ranges.items()}
             deadline = time.monotonic() + timeout_s
             while pending:
                 if time.monotonic() > deadline:
                     raise IndexUnavailable(f"replay did not reach the published offsets: {pending}")
                 polled = consumer.poll(timeout_ms=1000, max_records=settings.es.bulk_chunk_size)
-                batch = []
+                batches: dict[int, list[Any]] = {}
                 for tp, recs in polled.items():
                     if tp not in pending:
                         continue
-                    last = pending[tp][1]
-                    batch.extend(r for r in recs if r.offset <= last)
-                    if any(r.offset >= last for r in recs):
+                    end = pending[tp]
+                    for r in recs:
+                        n = job_of(tp, r.offset) if r.offset <= end else None
+                        if n is not None:
+                            batches.setdefault(n, []).append(r)
+                    if any(r.offset >= end for r in recs):
                         pending.pop(tp)
                         consumer.pause(tp)
-                if batch:
-                    report.add(index_batch(batch, settings, es, index, run_id, dead_letter))
+                for n, batch in sorted(batches.items()):
+                    reports[n].add(index_batch(batch, settings, es, index, jobs[n][1], dead_letter))
         except KafkaError as exc:
-            c.discard_consumer()
             raise PublishUnavailable(f"reading from Kafka: {exc!r}") from exc
-        except BaseException:
-            c.discard_consumer()  # its position is unknown: the next replay starts clean
-            raise
-    return report
+        finally:
+            # kafka-python 3.0.12 keeps prefetched records of paused partitions, and a later seek on
+            # the same consumer can leave a partition never fetched again: each replay gets a fresh one
+            c.discard_consumer()
+    return reports
 
 
 def follow(
