@@ -21,6 +21,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "inkstream-year")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--index-window", type=int, default=None, help="inkstream run --index-window")
     parser.add_argument("--days", type=int, default=365, help="a shorter run (its own data folder)")
     args = parser.parse_args()
     if args.days != 365:
@@ -35,7 +36,8 @@ def main() -> None:
                    INKSTREAM_DATA_DIR=str(work / "data"), INKSTREAM_SOURCE_ROOT=str(args.data))
         servers_before = {k: cpu_seconds(p) for k, p in SERVER_PIDS.items()}
         t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--quiet", "--workers", str(args.workers)],
+        proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--quiet", "--workers", str(args.workers)]
+                              + (["--index-window", str(args.index_window)] if args.index_window else []),
                               env=env, capture_output=True, text=True)
         elapsed = time.perf_counter() - t0
         server_cpu = {f"cpu_s_{k}": round(cpu_seconds(p) - servers_before[k], 1) for k, p in SERVER_PIDS.items()}
@@ -44,7 +46,7 @@ def main() -> None:
             raise SystemExit(proc.stderr[-3000:])
         peak_kb = usage.ru_maxrss
         report("year backfill", {
-            "issues": issues, "pages": issues * 8, "approx_chars": chars, "workers": args.workers,
+            "issues": issues, "pages": issues * 8, "approx_chars": chars, "workers": args.workers, "index_window": args.index_window or "default",
             "seconds": round(elapsed, 1), "issues_per_s": round(issues / elapsed, 2),
             "chars_per_s": round(chars / elapsed), "peak_rss_mb": round(peak_kb / 1024, 1),
             "target_seconds": 300, "cpu_s_inkstream": round(usage.ru_utime + usage.ru_stime, 1), **server_cpu,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -58,3 +59,4 @@ def local_servers() -> Iterator[tuple[str, str, Path]]:
     finally:
         servers.stop_pid(kproc.pid)
         servers.stop_pid(eproc.pid)
+        shutil.rmtree(work, ignore_errors=True)  # a year's staging and index: ~500 MB

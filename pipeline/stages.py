@@ -361,22 +361,24 @@ def run_issues(
     run_id: str,
     pool: Executor | None = None,
     progress: Any = None,
-    lookahead: int = 2,
-    index_window: int = 8,
+    lookahead: int | None = None,
+    index_window: int = 16,
 ) -> Iterator[tuple[date, IssueRun | PipelineError]]:
     """The pipeline for many issues (what ``inkstream run`` and a backfill do), one outcome per day,
     in date order.
 
     With a ``pool`` (one process per core, dictionaries loaded once per worker) the pages of the
-    next ``lookahead`` issues are processed while this one is published, on one set of connections.
+    next ``lookahead`` issues (default: a window and two) are processed while this one is published
+    and while a window is indexed, on one set of connections.
     Published issues are indexed and verified ``index_window`` at a time: the index sees a burst of
     writes and then a quiet spell, instead of a trickle (a store that persists on a timer while it
     has unsaved writes, as the local test server does, saves once per window rather than once per
-    second). Memory stays flat: at most ``lookahead + 1`` issues are being processed, their pages
-    live in the staging folder, and a window holds only publish receipts. A failed issue is
+    second). Memory stays flat: at most ``lookahead + 1`` issues are in flight, their pages live in
+    the staging folder (a future holds a page's small receipt), and a window holds publish receipts. A failed issue is
     reported, not raised, and the run goes on. Documents become searchable at the latest after the
     last issue (one refresh), not after each."""
     days = list(days)
+    lookahead = index_window + 2 if lookahead is None else lookahead
     started: deque[tuple[date, list[int] | PipelineError, list[Any]]] = deque()
     window: list[tuple[date, IssueRun | PipelineError, PublishResult | None]] = []
 

@@ -10,7 +10,15 @@ from pipeline.models import ArticleEvent, EntityType
 HEADCOUNT_UNITS = frozenset({"人", "名", "人次", "位"})
 
 
+def _present(doc: dict[str, Any]) -> dict[str, Any]:
+    """Without ``None`` and ``[]``: Elasticsearch indexes, searches and aggregates a missing field
+    exactly like a null or empty one, and every stored byte is parsed, kept and (on the local test
+    server) re-serialised with the index."""
+    return {k: v for k, v in doc.items() if v is not None and v != []}
+
+
 def to_document(event: ArticleEvent) -> dict[str, Any]:
+    """The index document of an article event; absent values are left out (``_present``)."""
     a = event.data
     art = a.article
 
@@ -19,7 +27,7 @@ def to_document(event: ArticleEvent) -> dict[str, Any]:
 
     provinces = sorted({e.place.province for e in a.entities if e.place and e.place.province})
     points = sorted({(e.place.lat, e.place.lon) for e in a.entities if e.place and e.place.lat is not None})
-    return {
+    return _present({
         "article_id": a.article_id,
         "issue_id": a.issue_id,
         "run_id": event.run_id,
@@ -51,14 +59,14 @@ def to_document(event: ArticleEvent) -> dict[str, Any]:
         "money_total": sum(m.value for m in a.metrics if m.unit == "元"),
         "headcount_total": sum(m.value for m in a.metrics if m.unit in HEADCOUNT_UNITS),
         "metrics": [
-            {"text": m.text, "value": m.value, "unit": m.unit, "qualifier": m.qualifier, "subject": m.subject}
+            _present({"text": m.text, "value": m.value, "unit": m.unit, "qualifier": m.qualifier, "subject": m.subject})
             for m in a.metrics
         ],
         "dates": [
             {"text": d.text, "date_from": d.date_from.isoformat(), "date_to": d.date_to.isoformat()}
             for d in a.dates
         ],
-    }
+    })
 
 
 def index_action(index: str, event: ArticleEvent) -> dict[str, Any]:

@@ -76,6 +76,19 @@ def test_every_document_field_is_mapped_with_a_fitting_type() -> None:
     assert action["_id"] == action["_source"]["article_id"]
 
 
+def test_documents_leave_out_absent_values_and_keep_zeros() -> None:
+    event = _event()
+    data = event.data.model_copy(update={"metrics": [], "dates": [], "entities": []})
+    doc = to_document(event.model_copy(update={"data": data}))
+    assert None not in doc.values() and [] not in doc.values()
+    for key in ("metrics", "dates", "persons", "organisations", "places", "place_points", "provinces"):
+        assert key not in doc
+    assert doc["money_total"] == 0 and doc["headcount_total"] == 0  # a zero is a value
+    assert doc["article_id"] == event.article_id and doc["body"]
+    full = to_document(event)
+    assert full["metrics"] and all(None not in m.values() for m in full["metrics"])
+
+
 def test_errors_survive_pickling() -> None:
     import pickle
 
