@@ -46,7 +46,8 @@ def main() -> None:
             raise SystemExit(proc.stderr[-3000:])
         peak_kb = usage.ru_maxrss
         report("year backfill", {
-            "issues": issues, "pages": issues * 8, "approx_chars": chars, "workers": args.workers, "index_window": args.index_window or "default",
+            "issues": issues, "pages": issues * 8, "approx_chars": chars, "workers": args.workers,
+            "index_window": args.index_window or "default",
             "seconds": round(elapsed, 1), "issues_per_s": round(issues / elapsed, 2),
             "chars_per_s": round(chars / elapsed), "peak_rss_mb": round(peak_kb / 1024, 1),
             "target_seconds": 300, "cpu_s_inkstream": round(usage.ru_utime + usage.ru_stime, 1), **server_cpu,

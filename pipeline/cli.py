@@ -138,7 +138,7 @@ def run(
     paper: Annotated[str | None, typer.Option(help="paper id (papers/<id>.toml)")] = None,
     workers: Annotated[int, typer.Option(help="page-processing processes (default: one per core)")] = 0,
     quiet: Annotated[bool, typer.Option(help="print one summary line per issue instead of JSON")] = False,
-    index_window: Annotated[int, typer.Option(help="issues published before they are indexed together")] = 16,
+    index_window: Annotated[int, typer.Option(help="issues published before they are indexed together")] = 32,
 ) -> None:
     """Run the pipeline for one or more issues without Airflow (pages in parallel, one process per core)."""
     from concurrent.futures import ProcessPoolExecutor

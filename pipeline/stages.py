@@ -362,7 +362,7 @@ def run_issues(
     pool: Executor | None = None,
     progress: Any = None,
     lookahead: int | None = None,
-    index_window: int = 16,
+    index_window: int = 32,
 ) -> Iterator[tuple[date, IssueRun | PipelineError]]:
     """The pipeline for many issues (what ``inkstream run`` and a backfill do), one outcome per day,
     in date order.

@@ -203,9 +203,11 @@ class _Segmenter:
         self.cur: _Art | None = None
         self.guide: _Blk | None = None  # a reading guide waiting for its body
         self.waiting_guides: list[_Blk] = []  # reading guides waiting for the next article
+        self._gram_cache: dict[str, list[str]] = {}
+        self._rare_cache: dict[str, frozenset[str]] = {}
         df: Counter[str] = Counter()
         for unit in self.units:
-            df.update(set(_trigrams(unit.text)))
+            df.update(set(self._grams(unit.text)))
         self.df = df
         self.last: Unit | None = None
         self.subhead: Unit | None = None  # a subhead waiting for its paragraph
@@ -248,10 +250,21 @@ class _Segmenter:
             and self.last in art.title_units
         )
 
+    def _grams(self, text: str) -> list[str]:
+        """``_trigrams(text)``, once per text and page (a unit is compared with several articles)."""
+        grams = self._gram_cache.get(text)
+        if grams is None:
+            grams = self._gram_cache[text] = _trigrams(text)
+        return grams
+
     def _affinity(self, unit: Unit, art: _Art) -> float:
         """How many of the unit's distinctive trigrams (rare on this page) the article already has."""
-        grams = {g for g in _trigrams(unit.text) if self.df.get(g, 0) <= self.rules.affinity_max_df}
-        return float(sum(1 for g in grams if g in art.trigrams))
+        rare = self._rare_cache.get(unit.text)
+        if rare is None:
+            max_df = self.rules.affinity_max_df
+            rare = frozenset(g for g in self._grams(unit.text) if self.df.get(g, 0) <= max_df)
+            self._rare_cache[unit.text] = rare
+        return float(sum(1 for g in rare if g in art.trigrams))
 
     def _add_para(self, art: _Art, unit: Unit, text: str, join: bool) -> None:
         text = self._strip_markers(art, text)
@@ -260,7 +273,7 @@ class _Segmenter:
         elif text:
             art.paragraphs.append(text)
         art.body_units.append(unit)
-        art.trigrams.update(_trigrams(unit.text))
+        art.trigrams.update(self._grams(unit.text))
         self.cur = art
 
     def _strip_markers(self, art: _Art, text: str) -> str:
@@ -351,7 +364,7 @@ class _Segmenter:
         if self._fresh_title_only(self.cur):
             assert self.cur is not None
             self.cur.title_units.append(unit)  # a second deck printed on its own line
-            self.cur.trigrams.update(_trigrams(unit.text))
+            self.cur.trigrams.update(self._grams(unit.text))
             return
         nxt = self._next(i)
         untitled = [a for a in self._open() if not a.title_units and a.paragraphs]
@@ -388,7 +401,7 @@ class _Segmenter:
     def _titled(self, unit: Unit) -> _Art:
         art = self._new()
         art.title_units.append(unit)
-        art.trigrams.update(_trigrams(unit.text))
+        art.trigrams.update(self._grams(unit.text))
         return art
 
     def _banner_shape(self, unit: Unit, nxt: Unit) -> bool:
@@ -404,7 +417,7 @@ class _Segmenter:
             if cut:
                 target = max(cut, key=lambda a: self._join_score(nxt, a, None))
         target.title_units.append(unit)
-        target.trigrams.update(_trigrams(unit.text))
+        target.trigrams.update(self._grams(unit.text))
         self.cur = target
 
     def _on_para(self, i: int, unit: Unit) -> None:
