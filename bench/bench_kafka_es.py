@@ -41,8 +41,6 @@ def main() -> None:
         ensure_topics(ks, [ks.articles_topic])
         records = [article_record(ks.articles_topic, e) for e in evs]
         size = sum(len(r.value or b"") for r in records)
-        ours = best_of(lambda: publish(ks, records), repeat=2)
-
         def plain() -> None:
             producer = KafkaProducer(bootstrap_servers=[kafka], acks="all", compression_type=ks.compression_type,
                                      linger_ms=ks.linger_ms)
@@ -51,13 +49,22 @@ def main() -> None:
             producer.flush()
             producer.close()
 
-        base = best_of(plain, repeat=2)
+        ours = base = float("inf")
+        for _ in range(4):  # alternated, best of 4 each: this VM's speed drifts within a run
+            ours = min(ours, best_of(lambda: publish(ks, records), repeat=1))
+            base = min(base, best_of(plain, repeat=1))
         es_settings = ElasticsearchSettings(url=es_url, alias=f"bench-{uuid.uuid4().hex[:6]}")
         es = Elasticsearch(es_url)
         index = client.ensure_index(es, es_settings)
         actions = [index_action(index, e) for e in evs]
-        ours_es = best_of(lambda: client.bulk(es, actions, es_settings), repeat=2)
-        base_es = best_of(lambda: helpers.bulk(es, actions, chunk_size=es_settings.bulk_chunk_size), repeat=2)
+        helpers.bulk(es, actions, chunk_size=es_settings.bulk_chunk_size)  # both then overwrite, not create
+        # alternated, best of 4 each: the local server saves its whole store once a second while it
+        # has unsaved writes, and that pause lands in whichever timing is running
+        ours_es = base_es = float("inf")
+        for _ in range(4):
+            ours_es = min(ours_es, best_of(lambda: client.bulk(es, actions, es_settings), repeat=1))
+            base_es = min(base_es, best_of(lambda: helpers.bulk(es, actions, chunk_size=es_settings.bulk_chunk_size),
+                                           repeat=1))
         es.close()
         report("publish+index", {
             "messages": len(records),
