@@ -1,6 +1,7 @@
-"""Long-lived clients for a run of many issues: one producer, one Elasticsearch client, one replay
-consumer, topics and index checked once. A stage given no ``Connections`` opens its own and closes
-it (an Airflow task is one stage of one issue); ``inkstream run`` over a backfill shares one.
+"""Long-lived clients for a run of many issues: one producer and one Elasticsearch client, topics
+and index checked once (a replay's consumer is opened here and discarded after each replay). A
+stage given no ``Connections`` opens its own and closes it (an Airflow task is one stage of one
+issue); ``inkstream run`` over a backfill shares one.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class Connections:
         return self._index
 
     def consumer(self) -> Any:
-        """An unsubscribed consumer (no group) for bounded replays; reassigned per issue."""
+        """An unsubscribed consumer (no group) for one bounded replay, which discards it when done."""
         from pipeline.indexing.indexer import _consumer
 
         if self._consumer is None:
