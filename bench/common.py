@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import shutil
 import tempfile
@@ -39,8 +40,6 @@ SERVER_PIDS: dict[str, int] = {}
 
 def cpu_seconds(pid: int) -> float:
     """user + system CPU seconds a live process has used (Linux /proc)."""
-    import os
-
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 

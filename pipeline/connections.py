@@ -1,7 +1,7 @@
 """Long-lived clients for a run of many issues: one producer and one Elasticsearch client, topics
-and index checked once (a replay's consumer is opened here and discarded after each replay). A
-stage given no ``Connections`` opens its own and closes it (an Airflow task is one stage of one
-issue); ``inkstream run`` over a backfill shares one.
+and index checked once (a replay opens its own consumer). A stage given no ``Connections`` opens
+its own and closes it (an Airflow task is one stage of one issue); ``inkstream run`` over a
+backfill shares one.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ class Connections:
         self.settings = settings
         self._producer: Any = None
         self._es: Any = None
-        self._consumer: Any = None
         self._index: str | None = None
         self._topics_ready = False
 
@@ -36,7 +35,7 @@ class Connections:
         """After a failed send: the next issue gets a fresh producer (a new idempotence epoch)."""
         producer, self._producer = self._producer, None
         if producer is not None:
-            _quietly(lambda: producer.close(timeout=5))
+            close_quietly(lambda: producer.close(timeout=5))
 
     def es(self) -> Any:
         from pipeline.indexing import client
@@ -53,19 +52,6 @@ class Connections:
             self._index = client.ensure_index(self.es(), self.settings.es)
         return self._index
 
-    def consumer(self) -> Any:
-        """An unsubscribed consumer (no group) for one bounded replay, which discards it when done."""
-        from pipeline.indexing.indexer import _consumer
-
-        if self._consumer is None:
-            self._consumer = _consumer(self.settings, group_id=None)
-        return self._consumer
-
-    def discard_consumer(self) -> None:
-        consumer, self._consumer = self._consumer, None
-        if consumer is not None:
-            _quietly(consumer.close)
-
     def __enter__(self) -> Connections:
         return self
 
@@ -74,13 +60,12 @@ class Connections:
 
     def close(self) -> None:
         self.discard_producer()
-        self.discard_consumer()
         es, self._es = self._es, None
         if es is not None:
-            _quietly(es.close)
+            close_quietly(es.close)
 
 
-def _quietly(fn: Any) -> None:
+def close_quietly(fn: Any) -> None:
     """Closing after the outcome is known must not replace it (every record was acknowledged, or
     the real error is already on its way out)."""
     import logging

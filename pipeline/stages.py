@@ -277,16 +277,17 @@ def index_issues(
         es = c.es()
         c.index()
         previous = [set(client.known_ids(es, settings.es, p.issue_id)) for p in published]
-        for p, before in zip(published, previous, strict=True):
-            if not set(p.article_ids) <= before:
-                client.record_ids(es, settings.es, p.issue_id, before | set(p.article_ids), p.run_id)
+        current = [set(p.article_ids) for p in published]
+        for p, before, new in zip(published, previous, current, strict=True):
+            if not new <= before:
+                client.record_ids(es, settings.es, p.issue_id, before | new, p.run_id)
         reports = replay_many(settings, [(p.offsets, p.run_id) for p in published], conn=c)
         out = []
-        for p, before, report in zip(published, previous, reports, strict=True):
-            stale = before - set(p.article_ids)
+        for p, before, new, report in zip(published, previous, current, reports, strict=True):
+            stale = before - new
             removed = client.delete_ids(es, settings.es, sorted(stale))
             if stale:
-                client.record_ids(es, settings.es, p.issue_id, set(p.article_ids), p.run_id)
+                client.record_ids(es, settings.es, p.issue_id, new, p.run_id)
             out.append(IndexResult(p.issue_id, report.consumed, report.indexed, report.dead_lettered, removed))
     return out
 
@@ -374,9 +375,9 @@ def run_issues(
     writes and then a quiet spell, instead of a trickle (a store that persists on a timer while it
     has unsaved writes, as the local test server does, saves once per window rather than once per
     second). Memory stays flat: at most ``lookahead + 1`` issues are in flight, their pages live in
-    the staging folder (a future holds a page's small receipt), and a window holds publish receipts. A failed issue is
-    reported, not raised, and the run goes on. Documents become searchable at the latest after the
-    last issue (one refresh), not after each."""
+    the staging folder (a future holds a page's small receipt), and a window holds publish
+    receipts. A failed issue is reported, not raised, and the run goes on. Documents become
+    searchable at the latest after the last issue (one refresh), not after each."""
     days = list(days)
     lookahead = index_window + 2 if lookahead is None else lookahead
     started: deque[tuple[date, list[int] | PipelineError, list[Any]]] = deque()

@@ -22,7 +22,7 @@ from kafka.errors import KafkaError
 from pydantic import ValidationError
 
 from pipeline.config import Settings
-from pipeline.connections import Connections, connections
+from pipeline.connections import Connections, close_quietly, connections
 from pipeline.errors import IndexUnavailable, PublishUnavailable
 from pipeline.indexing import client
 from pipeline.indexing.actions import delete_action, index_action
@@ -159,7 +159,11 @@ def replay_many(
         return spans[i][2] if i >= 0 and spans[i][0] <= offset <= spans[i][1] else None
 
     with connections(settings, conn) as c:
-        es, index, consumer = c.es(), c.index(), c.consumer()
+        es, index = c.es(), c.index()
+        # a consumer of its own for each replay: kafka-python 3.0.12 keeps prefetched records of
+        # paused partitions, and a later seek on the same consumer can leave a partition never
+        # fetched again (a reused consumer hung the 5th replay in a row)
+        consumer = _consumer(settings, group_id=None)
         try:
             consumer.assign(list(ranges))
             for tp, spans in ranges.items():
@@ -187,9 +191,7 @@ def replay_many(
         except KafkaError as exc:
             raise PublishUnavailable(f"reading from Kafka: {exc!r}") from exc
         finally:
-            # kafka-python 3.0.12 keeps prefetched records of paused partitions, and a later seek on
-            # the same consumer can leave a partition never fetched again: each replay gets a fresh one
-            c.discard_consumer()
+            close_quietly(consumer.close)  # must not replace the replay's own outcome
     return reports
 
 
