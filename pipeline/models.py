@@ -77,6 +77,13 @@ class Article(_Model):
     continued_to: int | None = Field(default=None, description="下转第N版: the page it continues on")
 
 
+class ArticlePart(_Model):
+    """Where one part of an article is printed: its page and [start, end) offsets into that page."""
+
+    page: int = Field(ge=1)
+    spans: list[Span] = []
+
+
 class BlockKind(StrEnum):
     CAPTION = "caption"
     BANNER = "banner"
@@ -172,6 +179,16 @@ class EnrichedArticle(_Model):
     page_name: str | None = None
     section: str | None = None
     position: int = Field(ge=0, description="order of the article on its page")
+    pages: list[int] = Field(
+        default=[],
+        description="every page the article is printed on, in reading order (下转/上接 jumps joined); "
+        "``page`` is the first. Empty in events published before this field: read it as [page]",
+    )
+    parts: list[ArticlePart] = Field(
+        default=[],
+        description="the article's spans on each of its pages, in reading order; ``article.spans`` are "
+        "the first part's. Empty in events published before this field",
+    )
     article: Article
     entities: list[Entity] = []
     entity_counts: list[EntityCount] = []

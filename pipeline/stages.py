@@ -10,19 +10,31 @@ import logging
 import re
 import shutil
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.config import PaperConfig, Settings, load_paper
 from pipeline.connections import Connections, connections
 from pipeline.errors import CountMismatch, InvalidPage, PipelineError, SourceNotReady
-from pipeline.models import ArticleEvent, DeadLetter, EnrichedArticle, IssueEvent, PageRef, issue_id
+from pipeline.models import (
+    Article,
+    ArticleEvent,
+    DeadLetter,
+    EnrichedArticle,
+    IssueEvent,
+    PageRef,
+    PageText,
+    issue_id,
+)
 from pipeline.publishing.records import now
 from pipeline.sources import DirectorySource
+
+if TYPE_CHECKING:
+    from pipeline.continuations import JoinReport
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +190,8 @@ class PublishResult:
     articles: int
     entities: int
     metrics: int
+    jumps_joined: int = 0
+    jumps_unpaired: int = 0
 
 
 def load_staged(settings: Settings, paper_id: str, issue_date: date, run_id: str) -> list[EnrichedArticle]:
@@ -187,6 +201,31 @@ def load_staged(settings: Settings, paper_id: str, issue_date: date, run_id: str
         with path.open(encoding="utf-8") as fh:
             out.extend(EnrichedArticle.model_validate_json(line) for line in fh if line.strip())
     return out
+
+
+def load_issue(
+    settings: Settings, paper_id: str, issue_date: date, run_id: str
+) -> tuple[list[EnrichedArticle], JoinReport]:
+    """The staged articles of an issue with the parts of each article continued on another page
+    (下转/上接) joined into one: what ``publish_issue`` publishes."""
+    from pipeline.continuations import join_issue
+
+    def reenrich(parts: Sequence[EnrichedArticle], merged: Article) -> EnrichedArticle:
+        from pipeline.enrichment import enrich_article
+
+        first = parts[0]
+        page = PageText(paper=first.paper, issue_date=first.issue_date, page=first.page, name=first.page_name,
+                        section=first.section, text="", source="(joined across pages)")
+        # photo credits found on each page stay credited on the joined article
+        photographers = [e.text for p in parts for e in p.entities if getattr(e, "role", None) == "photographer"]
+        extra: dict[str, Any] = {"photographers": photographers} if photographers else {}
+        return enrich_article(merged, page, first.position, first.paper_name, settings.enrichment_backend, **extra)
+
+    articles, report = join_issue(load_staged(settings, paper_id, issue_date, run_id), reenrich)
+    if report.unpaired:
+        log.warning("%s/%s: %d jump marker(s) without their other part: %s", paper_id, issue_date,
+                    report.unpaired, ", ".join(report.unpaired_ids))
+    return articles, report
 
 
 def publish_issue(
@@ -201,7 +240,7 @@ def publish_issue(
     from pipeline.publishing.producer import send_all
 
     paper = load_paper(settings, paper_id)
-    articles = load_staged(settings, paper.id, issue_date, run_id)
+    articles, jumps = load_issue(settings, paper.id, issue_date, run_id)
     folder = run_dir(settings, paper.id, issue_date, run_id)
     ok = sorted(int(p.name[5:-6]) for p in folder.glob("page-*.jsonl"))
     failed = sorted(set(planned or []) - set(ok) | {int(p.name[5:-11]) for p in folder.glob("page-*.error.json")})
@@ -243,6 +282,8 @@ def publish_issue(
         articles=len(articles),
         entities=issue_event.entities,
         metrics=issue_event.metrics,
+        jumps_joined=jumps.joined,
+        jumps_unpaired=jumps.unpaired,
     )
 
 
@@ -320,6 +361,8 @@ def verify_issue(
         "in_index": in_index,
         "dead_letters": indexed.dead_lettered + len(published.pages_failed),
         "stale_removed": indexed.stale_removed,
+        "jumps_joined": published.jumps_joined,
+        "jumps_unpaired": published.jumps_unpaired,
     }
     expected = published.articles - indexed.dead_lettered
     if in_index != expected:

@@ -36,6 +36,7 @@ def to_document(event: ArticleEvent) -> dict[str, Any]:
         "paper_name": a.paper_name,
         "issue_date": a.issue_date.isoformat(),
         "page": a.page,
+        "pages": a.pages or [a.page],
         "page_name": a.page_name,
         "section": a.section,
         "position": a.position,

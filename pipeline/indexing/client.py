@@ -298,7 +298,7 @@ def search(
             index=settings.alias,
             query=query,
             size=size,
-            source=["headline", "issue_date", "page", "paper_name", "article_id", "persons", "organisations"],
+            source=["headline", "issue_date", "page", "pages", "paper_name", "article_id", "persons", "organisations"],
             highlight={
                 "fields": {
                     "body": {"fragment_size": 80, "number_of_fragments": 1},
