@@ -209,7 +209,7 @@ def search(
     date_from: Annotated[str | None, typer.Option("--from", help="issue date from (YYYY-MM-DD)")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="issue date to (YYYY-MM-DD)")] = None,
     person: Annotated[str | None, typer.Option(help="only articles naming this person")] = None,
-    org: Annotated[str | None, typer.Option(help="only articles naming this organisation (full name)")] = None,
+    org: Annotated[str | None, typer.Option(help="only articles naming this organisation (or its short name)")] = None,
     place: Annotated[str | None, typer.Option(help="only articles naming this place")] = None,
     paper: Annotated[str | None, typer.Option(help="only this paper id")] = None,
 ) -> None:

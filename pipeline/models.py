@@ -134,6 +134,11 @@ class Entity(_Model):
     end: int
     canonical: str
     place: Place | None = None
+    role: Literal["reporter", "correspondent", "photographer"] | None = Field(
+        default=None,
+        description="a credited person (byline, photo credit); offsets then point into the credits line "
+        "at the end of the article text",
+    )
 
 
 class Metric(_Model):
@@ -195,7 +200,10 @@ class EnrichedArticle(_Model):
     metrics: list[Metric] = []
     dates: list[DateMention] = []
     tokens: list[str] = []
-    text: str = Field(description="the text enrichment offsets point into: headline decks + paragraphs")
+    text: str = Field(
+        description="the text enrichment offsets point into: headline decks + paragraphs, then a credits "
+        "line (记者 … 通讯员 … 摄影 …) when the article has credits"
+    )
 
 
 # --------------------------------------------------------------------------- Kafka events

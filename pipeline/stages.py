@@ -86,6 +86,7 @@ def process_page(settings: Settings, paper_id: str, issue_date: date, page: int,
     the caller fails that page only.
     """
     from pipeline.enrichment import enrich_article
+    from pipeline.enrichment.resolve import caption_credits
     from pipeline.segmentation import DEFAULT_RULES, segment_page
 
     paper = load_paper(settings, paper_id)
@@ -105,8 +106,10 @@ def process_page(settings: Settings, paper_id: str, issue_date: date, page: int,
         if len(split.articles) > settings.limits.max_articles_per_page:
             raise InvalidPage(label, f"{len(split.articles)} articles, above the limit")
         stage = "enrichment"
+        credits = caption_credits(split.articles, split.blocks)  # photographers of each article's captions
         enriched = [
-            enrich_article(a, text, n, paper.name, settings.enrichment_backend) for n, a in enumerate(split.articles)
+            enrich_article(a, text, n, paper.name, settings.enrichment_backend, credits[n])
+            for n, a in enumerate(split.articles)
         ]
     except Exception as exc:
         error = exc if isinstance(exc, InvalidPage) else InvalidPage(label, f"{type(exc).__name__}: {exc}")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from pipeline.enrichment.dates import extract_dates
 from pipeline.enrichment.entities import Token, count_entities, extract_entities
 from pipeline.enrichment.metrics import extract_metrics
+from pipeline.enrichment.resolve import credits_line, resolve
 from pipeline.enrichment.tokenizer import pos_tokenizer, search_tokens
 from pipeline.models import Article, EnrichedArticle, Extraction, PageText, article_id, issue_id
 
@@ -43,7 +45,7 @@ def extract(text: str, issue_date: date, backend: str = "jieba", toks: list[Toke
     else:
         entities = extract_entities(text, toks)
     return Extraction(
-        entities=entities,
+        entities=resolve(text, entities),  # fragments out, canonical names, places in context
         metrics=extract_metrics(text, toks),
         dates=extract_dates(text, issue_date),
     )
@@ -55,11 +57,19 @@ def article_text(article: Article) -> str:
 
 
 def enrich_article(
-    article: Article, page: PageText, position: int, paper_name: str, backend: str = "jieba"
+    article: Article, page: PageText, position: int, paper_name: str, backend: str = "jieba",
+    photographers: Sequence[str] = (),
 ) -> EnrichedArticle:
+    """``photographers``: credits of the captions that belong to the article (stages.py)."""
     text = article_text(article)
     toks = pos_tokens(text)  # one jieba pass serves entities, metrics and the search tokens
     found = extract(text, page.issue_date, backend, toks)
+    line, credited = credits_line(article.byline, photographers)
+    if line:  # credited persons (role set) point into a credits line after the article text
+        base = len(text) + 1
+        text = f"{text}\n{line}"
+        shifted = [e.model_copy(update={"start": e.start + base, "end": e.end + base}) for e in credited]
+        found = found.model_copy(update={"entities": [*found.entities, *shifted]})
     return EnrichedArticle(
         article_id=article_id(page.paper, page.issue_date, page.page, article),
         issue_id=issue_id(page.paper, page.issue_date),

@@ -240,13 +240,16 @@ class SearchFilters:
             out.append(
                 {"range": {"issue_date": {k: v for k, v in (("gte", self.date_from), ("lte", self.date_to)) if v}}}
             )
+        from pipeline.enrichment.resolve import canonical_query
+        from pipeline.models import EntityType
+
         for field_name, value in (
-            ("persons", self.person),
-            ("organisations", self.organisation),
-            ("places", self.place),
+            ("persons", self.person and canonical_query(EntityType.PER, self.person)),
+            ("organisations", self.organisation and canonical_query(EntityType.ORG, self.organisation)),
+            ("places", self.place and canonical_query(EntityType.LOC, self.place)),
             ("paper", self.paper),
         ):
-            if value:
+            if value:  # the facets hold canonical names: 全国总工会 filters as 中华全国总工会
                 out.append({"term": {field_name: value}})
         return out
 
@@ -255,6 +258,9 @@ def search_query(tokens: list[str], text: str, filters: SearchFilters) -> dict[s
     """Chinese search on a vanilla cluster: every jieba token of the query must be a token of the
     article (so 和服 does not match 和服务, which cjk bigrams would); exact names also match the
     entity facets; cjk phrase matches on headline and body rank the hits."""
+    from pipeline.enrichment.resolve import canonical_query
+    from pipeline.models import EntityType
+
     must: list[dict[str, Any]] = []
     if text:
         must.append(
@@ -263,8 +269,8 @@ def search_query(tokens: list[str], text: str, filters: SearchFilters) -> dict[s
                     "should": [
                         {"match": {"tokens": {"query": " ".join(tokens), "operator": "and"}}},
                         {"term": {"persons": text}},
-                        {"term": {"organisations": text}},
-                        {"term": {"places": text}},
+                        {"term": {"organisations": canonical_query(EntityType.ORG, text)}},
+                        {"term": {"places": canonical_query(EntityType.LOC, text)}},
                         {"term": {"reporters": text}},
                     ],
                     "minimum_should_match": 1,
