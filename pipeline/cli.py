@@ -226,7 +226,8 @@ def search(
     finally:
         es.close()
     _print_table(f"{len(hits)} hit(s) for {query!r}", ("date", "page", "headline", "snippet"), [
-        (str(h.get("issue_date")), str(h.get("page")), h.get("headline") or "—", h.get("snippet") or "") for h in hits
+        (str(h.get("issue_date")), ",".join(map(str, h.get("pages") or [h.get("page")])), h.get("headline") or "—",
+         h.get("snippet") or "") for h in hits
     ])
     if not hits:
         raise typer.Exit(code=3)
@@ -298,10 +299,11 @@ def ledger(
 
     rows = read_ledger(_settings(), paper, issue_date)
     columns = ("issue", "run", "pages ok", "pages failed", "articles", "indexed", "in index", "dead letters",
-               "stale removed")
+               "stale removed", "jumps joined/unpaired")
     _print_table("completeness ledger", columns, [
         (r["issue_id"], r["run_id"], str(r["pages_ok"]), ",".join(map(str, r["pages_failed"])) or "—",
-         str(r["articles"]), str(r["indexed"]), str(r["in_index"]), str(r["dead_letters"]), str(r["stale_removed"]))
+         str(r["articles"]), str(r["indexed"]), str(r["in_index"]), str(r["dead_letters"]), str(r["stale_removed"]),
+         f"{r.get('jumps_joined', 0)}/{r.get('jumps_unpaired', 0)}")
         for r in rows
     ])
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from pipeline.config import ElasticsearchSettings
 from pipeline.errors import IndexRejected, IndexUnavailable
 
 TEMPLATE_FILE = PROJECT_ROOT / "schemas" / "elasticsearch" / "articles.template.json"
+log = logging.getLogger(__name__)
 
 
 def load_template(settings: ElasticsearchSettings) -> dict[str, Any]:
@@ -72,6 +74,7 @@ def ensure_index(es: Elasticsearch, settings: ElasticsearchSettings) -> str:
                 if exc.meta.status != 400 or "already_exists" not in str(exc):
                     raise
         if es.indices.exists_alias(name=settings.alias):
+            add_new_fields(es, settings)
             return settings.alias
         if not es.indices.exists(index=index):
             try:
@@ -83,6 +86,26 @@ def ensure_index(es: Elasticsearch, settings: ElasticsearchSettings) -> str:
     except TransportError as exc:
         raise IndexUnavailable(f"Elasticsearch at {settings.url}: {exc}") from exc
     return settings.alias
+
+
+def add_new_fields(es: Elasticsearch, settings: ElasticsearchSettings) -> list[str]:
+    """Map on the alias's indices the fields the template gained since they were created (an
+    optional field added within a schema version, e.g. ``pages``): the mapping is strict, so a
+    document carrying a new field would be rejected. Additive only, a mapped field is never
+    changed; a refused mapping is logged and its documents go to the dead-letter topic."""
+    wanted = load_template(settings)["template"]["mappings"]["properties"]
+    added: set[str] = set()
+    for index, body in es.indices.get_mapping(index=settings.alias).body.items():
+        have = body.get("mappings", {}).get("properties", {})
+        missing = {k: v for k, v in wanted.items() if k not in have}
+        if not missing:
+            continue
+        try:
+            es.indices.put_mapping(index=index, properties=missing)
+            added |= set(missing)
+        except ApiError as exc:
+            log.warning("%s: could not map the new fields %s: %s", index, sorted(missing), exc)
+    return sorted(added)
 
 
 def alias_target(es: Elasticsearch, settings: ElasticsearchSettings) -> str | None:

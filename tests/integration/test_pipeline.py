@@ -14,7 +14,7 @@ from pipeline.config import Settings
 from pipeline.indexing import client
 from pipeline.indexing.indexer import iter_topic
 from pipeline.models import DeadLetter
-from pipeline.stages import load_staged, run_issue
+from pipeline.stages import load_issue, run_issue
 from tests.conftest import copy_sample_issue
 from tests.faultmatrix import audit
 
@@ -72,7 +72,64 @@ def test_rerun_is_idempotent_and_removes_stale_articles(settings: Settings, tmp_
 
 
 def _published(s: Settings, run_id: str) -> list[str]:
-    return [a.article_id for a in load_staged(s, "grrb", DAY, run_id)]
+    return [a.article_id for a in load_issue(s, "grrb", DAY, run_id)[0]]
+
+
+def test_an_article_jumping_pages_is_one_document_with_both_pages(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """让快递小哥住得安心 starts on page 1 (下转第3版) and ends on page 3 (上接第1版)."""
+    import pipeline.continuations as continuations
+    from pipeline.models import ArticleEvent
+
+    headline = "让快递小哥住得安心"
+    es = client.make_client(settings.es)
+    try:
+        # an index created before the template had ``pages`` (strict mapping): the field is added
+        old = client.load_template(settings.es)["template"]
+        del old["mappings"]["properties"]["pages"]
+        es.indices.create(index=settings.es.index_name, settings=old["settings"], mappings=old["mappings"])
+        es.indices.put_alias(index=settings.es.index_name, name=settings.es.alias, is_write_index=True)
+        # an earlier run that did not join the parts indexed the page-3 part on its own
+        with monkeypatch.context() as m:
+            m.setattr(continuations, "join_issue", lambda arts, _: (list(arts), continuations.JoinReport()))
+            split = run_issue(settings, "grrb", DAY, "run-split").summary
+        client.refresh(es, settings.es)
+        hits = [h for h in client.search(es, settings.es, "快递小哥") if h["headline"] == headline]
+        assert sorted(h["page"] for h in hits) == [1, 3]
+        second = next(h["article_id"] for h in hits if h["page"] == 3)
+
+        joined = run_issue(settings, "grrb", DAY, "run-joined").summary
+        assert joined["jumps_joined"] == 1 and joined["jumps_unpaired"] == 0
+        assert joined["articles"] == joined["in_index"] == split["articles"] - 1  # the ledger counts it once
+        assert joined["stale_removed"] == 1  # the page-3 part's id, named by the issue registry
+        client.refresh(es, settings.es)
+        [hit] = [h for h in client.search(es, settings.es, "快递员") if h["headline"] == headline]
+        assert hit["page"] == 1 and hit["pages"] == [1, 3]
+        for query in ("快递小哥", "赵德明"):  # the title of both parts; a name printed on page 3 only
+            assert [h["article_id"] for h in client.search(es, settings.es, query) if h["headline"] == headline] == [
+                hit["article_id"]]
+        assert not es.options(ignore_status=404).exists(index=settings.es.alias, id=second)
+        doc = es.get(index=settings.es.alias, id=hit["article_id"])["_source"]
+        assert "赵德明" in doc["persons"] and "王春生" in doc["persons"]  # one on each page
+        assert "continued_to" not in doc and "continued_from" not in doc  # the jump is resolved
+        # facets on either page find it
+        on3 = es.search(index=settings.es.alias, query={"term": {"pages": 3}}, size=50)["hits"]["hits"]
+        assert hit["article_id"] in {h["_id"] for h in on3}
+
+        # the Kafka event carries the spans on both pages, and offsets into the joined text
+        events = [ArticleEvent.model_validate_json(r.value) for r in iter_topic(settings, settings.kafka.articles_topic)
+                  if r.value is not None]
+        [event] = [e for e in events if e.run_id == "run-joined" and e.article_id == hit["article_id"]]
+        assert [p.page for p in event.data.parts] == [1, 3] and all(p.spans for p in event.data.parts)
+        assert all(event.data.text[e.start:e.end] == e.text for e in event.data.entities)
+        assert not any(e.article_id == second for e in events if e.run_id == "run-joined")
+
+        again = run_issue(settings, "grrb", DAY, "run-again").summary  # idempotent
+        assert again["articles"] == again["in_index"] == joined["articles"] and again["stale_removed"] == 0
+        assert len(_ids(settings)) == joined["articles"]
+    finally:
+        es.close()
 
 
 def _truncated(page: bytes) -> bytes:
