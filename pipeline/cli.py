@@ -12,16 +12,31 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape as _escape
 from rich.progress import Progress
 from rich.table import Table
 
+from pipeline.cli_errors import EXIT_CODES_HELP, INCOMPLETE, InkstreamGroup, parse_day, quiet_client_logs, require
 from pipeline.config import Settings, load_paper
 from pipeline.errors import PipelineError
 
 app = typer.Typer(help="inkstream: newspaper e-paper pages -> articles -> Kafka -> Elasticsearch.",
+                  epilog=EXIT_CODES_HELP, cls=InkstreamGroup,
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 console = Console(stderr=True)
 out = Console(soft_wrap=True)
+
+
+@app.callback()
+def _options(
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", envvar="INKSTREAM_DATA_DIR", show_envvar=False,
+                                                  help="servers' data, staging, logs (default: ./.inkstream)")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="show tracebacks and client logs")] = False,
+) -> None:
+    """Options for every verb (before the verb: inkstream --data-dir D up)."""
+    if data_dir is not None:
+        os.environ["INKSTREAM_DATA_DIR"] = str(data_dir.expanduser().resolve())
+    quiet_client_logs(debug)
 
 
 def _settings() -> Settings:
@@ -41,9 +56,9 @@ def _print_table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...
     out.print(table)
 
 
-def _fail(exc: Exception) -> typer.Exit:
-    console.print(f"[red]error:[/red] {exc}")
-    return typer.Exit(code=1)
+def _fail(exc: Exception, code: int = 1) -> typer.Exit:
+    console.print(f"[red]error:[/red] {_escape(str(exc))}")
+    return typer.Exit(code=code)
 
 
 # ----------------------------------------------------------------------------- servers
@@ -51,10 +66,13 @@ def _fail(exc: Exception) -> typer.Exit:
 
 @app.command()
 def up(
-    kafka_port: Annotated[int, typer.Option(help="Kafka-protocol port")] = 9092,
-    es_port: Annotated[int, typer.Option(help="Elasticsearch-REST port")] = 9200,
+    kafka_port: Annotated[int | None, typer.Option(min=1, max=65535,
+                                                   help="Kafka-protocol port (default: as before, else 9092)")] = None,
+    es_port: Annotated[int | None, typer.Option(min=1, max=65535,
+                                                help="Elasticsearch-REST port (default: as before, else 9200)")] = None,
 ) -> None:
-    """Start the local Kafka-protocol and Elasticsearch-compatible servers (data under .inkstream/)."""
+    """Start the local Kafka-protocol and Elasticsearch-compatible servers, or restart the ones that
+    died; topics, offsets, dead letters and the index are kept under the data directory."""
     from pipeline import servers
 
     settings = _settings()
@@ -66,6 +84,7 @@ def up(
         out.print(f"{info.name:14} {info.address:26} pid {info.pid}  log {info.log}")
     out.print(f"export INKSTREAM_KAFKA__BOOTSTRAP_SERVERS='[\"{running['kafka'].address}\"]'")
     out.print(f"export INKSTREAM_ES__URL={running['elasticsearch'].address}")
+    out.print(f"# data (topics, offsets, dead letters, index, staging, logs) under {settings.data_dir}")
 
 
 @app.command()
@@ -90,7 +109,7 @@ def split(page_file: Annotated[Path, typer.Argument(help="a page text file")]) -
     try:
         text, _ = decode_page(page_file.read_bytes(), str(page_file), _settings().limits.max_page_bytes)
     except (InvalidPage, OSError) as exc:
-        raise _fail(exc) from exc
+        raise _fail(exc, code=2 if isinstance(exc, (FileNotFoundError, IsADirectoryError)) else 1) from exc
     _dump(segment_page(text).model_dump(mode="json"))
 
 
@@ -102,7 +121,7 @@ def extract(
     """Entities, metrics and dates of text on stdin; prints JSON (one line per input line with --jsonl)."""
     from pipeline.enrichment import extract as run_extract
 
-    day = date.fromisoformat(issue_date) if issue_date else datetime.now(UTC).date()
+    day = parse_day(issue_date, "--date") or datetime.now(UTC).date()
     backend = _settings().enrichment_backend
     if not jsonl:
         _dump(run_extract(sys.stdin.read(), day, backend).model_dump(mode="json"))
@@ -114,7 +133,7 @@ def extract(
             item = json.loads(line)
             text = item["text"]
         except (ValueError, KeyError, TypeError) as exc:
-            raise _fail(ValueError(f"line {n}: expected {{\"id\", \"text\"}}: {exc}")) from exc
+            raise _fail(ValueError(f"line {n}: expected {{\"id\", \"text\"}}: {exc}"), code=2) from exc
         result = {"id": item.get("id"), **run_extract(text, day, backend).model_dump(mode="json")}
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
 
@@ -123,7 +142,7 @@ def _dates(settings: Settings, paper: str, day: str | None) -> list[date]:
     from pipeline.stages import source_for
 
     if day:
-        return [date.fromisoformat(day)]
+        return [parse_day(day, "--date") or date.min]
     cfg = load_paper(settings, paper)
     found = source_for(settings, cfg).available_dates(cfg.id)
     if not found:
@@ -136,23 +155,32 @@ def run(
     issue_date: Annotated[str | None, typer.Option("--date", help="one issue date; default: every issue found")] = None,
     source: Annotated[Path | None, typer.Option(help="issue root folder (<root>/<paper>/<date>/NN.txt)")] = None,
     paper: Annotated[str | None, typer.Option(help="paper id (papers/<id>.toml)")] = None,
-    workers: Annotated[int, typer.Option(help="page-processing processes (default: one per core)")] = 0,
+    workers: Annotated[int, typer.Option(min=0, help="page-processing processes (default: one per core)")] = 0,
     quiet: Annotated[bool, typer.Option(help="print one summary line per issue instead of JSON")] = False,
-    index_window: Annotated[int, typer.Option(help="issues published before they are indexed together")] = 32,
+    index_window: Annotated[int, typer.Option(min=1, help="issues published before they are indexed together")] = 32,
 ) -> None:
-    """Run the pipeline for one or more issues without Airflow (pages in parallel, one process per core)."""
+    """Run the pipeline for one or more issues without Airflow (pages in parallel, one process per core).
+
+    Exits 0 only when every page was published and indexed; 3 when some pages failed or were
+    dead-lettered (the good ones are published and indexed); 1 when an issue could not be run."""
     from concurrent.futures import ProcessPoolExecutor
 
     from pipeline import stages
     from pipeline.enrichment import warm_up
 
     if source is not None:
+        if not source.is_dir():
+            raise _fail(ValueError(f"--source {source}: no such folder (it holds <paper>/<date>/NN.txt)"), code=2)
         os.environ["INKSTREAM_SOURCE_ROOT"] = str(source.resolve())
     settings = _settings()
     paper_id = paper or settings.default_paper
+    if paper is not None and not (settings.papers_dir / f"{paper}.toml").is_file():
+        known = ", ".join(sorted(p.stem for p in settings.papers_dir.glob("*.toml")))
+        raise _fail(ValueError(f"--paper {paper!r}: no such paper (known: {known})"), code=2)
     days = _dates(settings, paper_id, issue_date)
+    require(settings.kafka.bootstrap_servers, settings.es.url)
     run_id = "cli__" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    failed = False
+    failed = incomplete = False
     n_workers = workers or os.cpu_count() or 1
     pool = ProcessPoolExecutor(max_workers=n_workers, initializer=warm_up) if n_workers > 1 else None
     try:
@@ -167,7 +195,10 @@ def run(
                     continue
                 for page in outcome.pages:
                     if not page.ok:
-                        console.print(f"[yellow]page {page.page} failed:[/yellow] {page.error}")
+                        console.print(f"[yellow]page {page.page} failed:[/yellow] {_escape(str(page.error))}")
+                s = outcome.summary
+                if s.get("pages_failed") or s.get("dead_letters") or s.get("in_index", 0) < s.get("articles", 0):
+                    incomplete = True
                 if quiet:
                     s = outcome.summary
                     console.print(f"{s['issue_id']}: {s['articles']} articles, {s['in_index']} indexed, "
@@ -179,6 +210,9 @@ def run(
             pool.shutdown()
     if failed:
         raise typer.Exit(code=1)
+    if incomplete:
+        console.print("some pages failed or were dead-lettered (see above; `inkstream deadletter list`)")
+        raise typer.Exit(code=INCOMPLETE)
 
 
 @app.command()
@@ -189,8 +223,9 @@ def index(
     from pipeline.indexing import follow as follow_topic
 
     if not follow:
-        raise _fail(PipelineError("bounded replays run inside `inkstream run` and the DAG; use --follow"))
+        raise _fail(PipelineError("bounded replays run inside `inkstream run` and the DAG; use --follow"), code=2)
     settings = _settings()
+    require(settings.kafka.bootstrap_servers, settings.es.url)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     run_id = "indexer__" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     try:
@@ -205,7 +240,7 @@ def index(
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="Chinese text, a name, an organisation… ('' = everything)")],
-    size: Annotated[int, typer.Option(help="how many hits")] = 10,
+    size: Annotated[int, typer.Option(min=0, max=10_000, help="how many hits")] = 10,
     date_from: Annotated[str | None, typer.Option("--from", help="issue date from (YYYY-MM-DD)")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="issue date to (YYYY-MM-DD)")] = None,
     person: Annotated[str | None, typer.Option(help="only articles naming this person")] = None,
@@ -217,6 +252,8 @@ def search(
     from pipeline.indexing import client
 
     settings = _settings()
+    date_from, date_to = (str(d) if d else None for d in (parse_day(date_from, "--from"), parse_day(date_to, "--to")))
+    require(es=settings.es.url)
     filters = client.SearchFilters(date_from, date_to, person, org, place, paper)
     es = client.make_client(settings.es)
     try:
@@ -242,6 +279,7 @@ def reindex(
     from pipeline.indexing import client
 
     settings = _settings()
+    require(es=settings.es.url)
     es = client.make_client(settings.es)
     try:
         _dump(client.reindex(es, settings.es, version, drop_old))
@@ -262,7 +300,9 @@ def deadletter_list(
     """List dead letters: offset, stage, where (paper/date/page or key), error and reason."""
     from pipeline.ledger import read_dead_letters
 
-    letters = read_dead_letters(_settings())
+    settings = _settings()
+    require(settings.kafka.bootstrap_servers)
+    letters = read_dead_letters(settings)
     if jsonl:
         for (partition, offset), letter in letters:
             row = {"partition": partition, "offset": offset, **letter.model_dump(mode="json")}
@@ -284,7 +324,9 @@ def deadletter_replay(
     from pipeline.ledger import replay_dead_letters
 
     try:
-        _dump(replay_dead_letters(_settings(), stage))
+        settings = _settings()
+        require(settings.kafka.bootstrap_servers, settings.es.url)
+        _dump(replay_dead_letters(settings, stage))
     except PipelineError as exc:
         raise _fail(exc) from exc
 
@@ -297,6 +339,7 @@ def ledger(
     """Per-issue completeness, per run: pages expected/ok/failed, articles published/indexed/dead-lettered."""
     from pipeline.ledger import read_ledger
 
+    issue_date = str(parse_day(issue_date, "--date")) if issue_date else None
     rows = read_ledger(_settings(), paper, issue_date)
     columns = ("issue", "run", "pages ok", "pages failed", "articles", "indexed", "in index", "dead letters",
                "stale removed", "jumps joined/unpaired")
@@ -384,6 +427,7 @@ def report(
     from pipeline.indexing import client
 
     settings = _settings()
+    require(es=settings.es.url)
     es = client.make_client(settings.es)
     try:
         data = report_page.gather(es, settings.es)

@@ -97,7 +97,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="INKSTREAM_", env_nested_delimiter="__", frozen=True)
 
-    data_dir: Path = PROJECT_ROOT / ".inkstream"
+    #: local servers' data, staging, logs: ``.inkstream`` in the current directory unless set
+    data_dir: Path = Field(default_factory=lambda: Path.cwd() / ".inkstream")
     source_root: Path = PROJECT_ROOT / "samples" / "issues"
     papers_dir: Path = PROJECT_ROOT / "papers"
     default_paper: str = "grrb"

@@ -236,6 +236,8 @@ def iter_topic(settings: Settings, topic: str, timeout_s: float = 5.0) -> Iterab
     try:
         parts = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in parts]
+        if not tps:  # no such topic yet (a broker that never saw a dead letter): nothing to read
+            return
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
         end = consumer.end_offsets(tps)
