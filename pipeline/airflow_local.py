@@ -94,9 +94,10 @@ def run_demo(settings: Settings, keep_running: bool, console: Any) -> None:
 
     started = time.monotonic()
     state = servers.read_state(settings.data_dir)
-    if not state:
-        kafka_port = 9092 if not servers.port_in_use(9092) else servers.free_port()
-        es_port = 9200 if not servers.port_in_use(9200) else servers.free_port()
+    if set(state) != set(servers.SERVICES):  # none running, or one died: up (re)starts what is missing
+        recorded = servers.recorded_state(settings.data_dir)
+        kafka_port = None if "kafka" in recorded or not servers.port_in_use(9092) else servers.free_port()
+        es_port = None if "elasticsearch" in recorded or not servers.port_in_use(9200) else servers.free_port()
         state = servers.up(settings.data_dir, kafka_port, es_port)
     else:
         servers.wait_kafka(state["kafka"].address)
