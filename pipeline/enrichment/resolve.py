@@ -292,6 +292,26 @@ def canonical_query(kind: EntityType, value: str) -> str:
     return value
 
 
+@functools.cache
+def _aliases_by_canonical() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for alias, canonical in vocab().aliases.items():
+        out.setdefault(canonical, []).append(alias)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def entity_names(entities: Iterable[Entity]) -> list[str]:
+    """Every name the entities go by: what the text says, the canonical, the canonical's official
+    short names, a division's short name (杭州市 -> 杭州). The index keeps them in ``entity_names`` so
+    a Kibana filter on any alias finds the article; the facets keep only canonicals (one bar each)."""
+    names: set[str] = set()
+    for e in entities:
+        names.update((e.text, e.canonical, *_aliases_by_canonical().get(e.canonical, ())))
+        if e.type is EntityType.LOC and e.place is not None:
+            names.add(short_name(e.place.name))
+    return sorted(n for n in names if n)
+
+
 def _article_canonicals(entities: list[Entity]) -> list[Entity]:
     """Within an article: a name without its place stem (省总工会, 省总 -> 省总工会, 市人社局) takes the
     full name the article gives nearest before it (else after it)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.enrichment.resolve import entity_names
 from pipeline.models import ArticleEvent, EntityType
 
 #: units summed into ``headcount_total`` (flat numbers for Kibana charts; nested metrics stay for queries)
@@ -52,6 +53,7 @@ def to_document(event: ArticleEvent) -> dict[str, Any]:
         "organisations": names(EntityType.ORG),
         "places": names(EntityType.LOC),
         "provinces": provinces,
+        "entity_names": entity_names(a.entities),  # every alias: Kibana filters on any of them
         "place_points": [{"lat": lat, "lon": lon} for lat, lon in points],
         "continued_from": art.continued_from,
         "continued_to": art.continued_to,

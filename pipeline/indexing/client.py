@@ -294,6 +294,7 @@ def search_query(tokens: list[str], text: str, filters: SearchFilters) -> dict[s
                         {"term": {"persons": text}},
                         {"term": {"organisations": canonical_query(EntityType.ORG, text)}},
                         {"term": {"places": canonical_query(EntityType.LOC, text)}},
+                        {"term": {"entity_names": text}},
                         {"term": {"reporters": text}},
                     ],
                     "minimum_should_match": 1,

@@ -74,3 +74,26 @@ def test_reindex_moves_the_alias_without_losing_documents(indexed: Settings) -> 
     finally:
         Elasticsearch(indexed.es.url).options(ignore_status=404).indices.delete(index=f"{indexed.es.alias}-v2")
         es.close()
+
+
+def test_an_organisation_filter_matches_any_of_its_names(indexed: Settings) -> None:
+    """`inkstream search 工会 --org 全国总工会` finds the articles that name 中华全国总工会 (the
+    facet holds the canonical; the filter value is normalised through lexicon/aliases.toml)."""
+    s = indexed
+    full = _headlines(s, "工会", organisation="中华全国总工会")
+    every = _headlines(s, "", organisation="中华全国总工会")
+    assert full and len(every) >= 3  # three sample articles name it
+    for alias in ("全国总工会", "全总"):
+        assert sorted(_headlines(s, "工会", organisation=alias)) == sorted(full)
+        assert sorted(_headlines(s, "", organisation=alias)) == sorted(every)
+    # one canonical per body: 人社部 and 人力资源和社会保障部 filter the same articles
+    assert _headlines(s, "", organisation="人社部") == _headlines(s, "", organisation="人力资源和社会保障部") != []
+    # every alias is indexed in entity_names, for Kibana filters that cannot normalise a value
+    es = client.make_client(s.es)
+    try:
+        client.refresh(es, s.es)
+        for name in ("全国总工会", "全总", "中华全国总工会"):
+            hits = es.search(index=s.es.alias, query={"term": {"entity_names": name}}, size=20)["hits"]["hits"]
+            assert sorted(h["_source"]["headline"] for h in hits) == sorted(_headlines(s, "", organisation=name))
+    finally:
+        es.close()
