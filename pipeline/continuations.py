@@ -6,25 +6,33 @@ part with ``continued_to = N`` is paired with a part on page N that has ``contin
 page. When page N holds several such parts, the evidence decides, strongest first: a repeated
 title that matches one of the first part's title decks, then the lexical overlap of the two texts
 (character bigrams, weighted by how few of the page's candidate parts share them), then the order
-on the page. Pairs chain (1 → 3 → 5). A marker whose other part is not found stays on its article
-as it is, and is counted.
+on the page. The text evidence is one score: the lexical overlap and how well the continuation's
+first words continue a paragraph the first part left mid-sentence (a continuation starts with
+punctuation or finishes a word cut at the jump; a paragraph opener starts a new sentence), weighted
+by a logistic model fitted on generated jump pages (``scripts/fit_continuations.py``; weights in
+``segmentation/jumps.toml``). Pairs chain (1 → 3 → 5). A marker whose other part is not found stays
+on its article as it is, and is counted.
 
 Pure: no I/O; re-enrichment of a joined article is the caller's function.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import tomllib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pipeline.models import Article, ArticlePart, Byline, EnrichedArticle, Subhead
 from pipeline.segmentation import DEFAULT_RULES
-from pipeline.segmentation.segmenter import ends_sentence
+from pipeline.segmentation.segmenter import ends_sentence, word_crosses_cut
 
 _WORD = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]")
+WEIGHTS_FILE = Path(__file__).resolve().parent / "segmentation" / "jumps.toml"
 #: a repeated title this similar (Dice coefficient of character bigrams) to a title deck matches it
 TITLE_MATCH = 0.6
 #: a shorter title contained in the other matches when it has at least this many characters
@@ -110,6 +118,44 @@ def lexical_overlap(first: Article, candidates: Sequence[Article]) -> list[float
     return out
 
 
+FEATURES = ("overlap", "cut_punct_start", "cut_word_across", "cut_opener", "cut_plain", "whole_punct_start")
+
+
+def text_features(first: Article, cont: Article, overlap: float) -> dict[str, float]:
+    """Evidence from the texts that ``cont`` continues ``first`` (names in :data:`FEATURES`):
+    the overlap, and at the jump, when the first part stops mid-sentence, whether the continuation
+    starts with punctuation, finishes a word cut there, opens like a new paragraph or none of these;
+    when the first part ends a sentence, whether the continuation starts with punctuation anyway."""
+    last = first.paragraphs[-1] if first.paragraphs else ""
+    head = cont.paragraphs[0] if cont.paragraphs else ""
+    rules = DEFAULT_RULES
+    punct = bool(head) and head[0] in rules.continuation_starts
+    cut = bool(last) and bool(head) and not ends_sentence(last, rules)
+    across = cut and not punct and word_crosses_cut(last, head)
+    opener = cut and not punct and not across and head.startswith(tuple(rules.paragraph_openers))
+    return {
+        "overlap": overlap,
+        "cut_punct_start": float(cut and punct),
+        "cut_word_across": float(across),
+        "cut_opener": float(opener),
+        "cut_plain": float(cut and not (punct or across or opener)),
+        "whole_punct_start": float(not cut and punct),
+    }
+
+
+@functools.cache
+def weights() -> dict[str, float]:
+    """The fitted weight of each text feature (``segmentation/jumps.toml``)."""
+    with WEIGHTS_FILE.open("rb") as fh:
+        data = tomllib.load(fh)
+    return {k: float(data["weights"].get(k, 0.0)) for k in FEATURES}
+
+
+def text_score(features: dict[str, float]) -> float:
+    w = weights()
+    return sum(w[k] * v for k, v in features.items())
+
+
 # ------------------------------------------------------------------------------ pairing
 
 
@@ -137,9 +183,11 @@ def pair_parts(pages: dict[int, Sequence[Article]]) -> Pairing:
             overlap = lexical_overlap(first, cont_arts)
             for ci, cont in enumerate(cont_arts):
                 sim = title_similarity(first, cont)
-                # a matching repeated title first; a part with no title before one titled otherwise
-                title_rank = 2 if sim is not None and sim >= TITLE_MATCH else (1 if sim is None else 0)
-                scored.append(((-title_rank, -overlap[ci], fi, ci), firsts[fi], conts[ci]))
+                # a matching repeated title first; a title that does not match says nothing (it is
+                # as often another article's title or a section head the segmenter took for one)
+                title_rank = int(sim is not None and sim >= TITLE_MATCH)
+                score = text_score(text_features(first, cont, overlap[ci]))
+                scored.append(((-title_rank, -score, fi, ci), firsts[fi], conts[ci]))
         for _, f, c in sorted(scored):
             if f not in taken_first and c not in taken_cont:
                 pairing.links[f] = c
