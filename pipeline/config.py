@@ -29,7 +29,9 @@ class KafkaSettings(BaseModel):
     partitions: int = Field(default=3, ge=1)
     replication_factor: int = Field(default=1, ge=1)
     compression_type: Literal["gzip", "lz4", "snappy", "zstd"] | None = "lz4"
-    delivery_timeout_s: float = 60.0
+    #: the longest a publish waits for the broker (send, flush, acknowledgements) before failing
+    #: as transient; requests and metadata waits are bounded by it too
+    delivery_timeout_s: float = Field(default=20.0, gt=0)
     request_timeout_ms: int = 30_000
     retries: int = 5
     linger_ms: int = 20

@@ -35,7 +35,9 @@ class Connections:
         """After a failed send: the next issue gets a fresh producer (a new idempotence epoch)."""
         producer, self._producer = self._producer, None
         if producer is not None:
-            close_quietly(lambda: producer.close(timeout=5))
+            from pipeline.publishing.producer import close_producer
+
+            close_quietly(lambda: close_producer(producer))
 
     def es(self) -> Any:
         from pipeline.indexing import client
