@@ -360,17 +360,47 @@ app.add_typer(eval_app, name="eval")
 @eval_app.command("segmentation")
 def eval_segmentation(
     verbose: Annotated[bool, typer.Option("-v", help="list every error")] = False,
+    generated: Annotated[bool, typer.Option("--generated", help="the generated pages, per recipe")] = False,
+    recipe: Annotated[str | None, typer.Option(help="with --generated: only this recipe")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="with --generated: JSON instead of a table")] = False,
 ) -> None:
     """Article boundary P/R/F1, headline/body exact, byline accuracy on the golden pages."""
     from pipeline import PROJECT_ROOT
     from pipeline.evaluation.segmentation import evaluate, golden_pages
 
+    if generated:
+        _eval_generated(recipe, verbose, as_json)
+        return
     roots = [PROJECT_ROOT / "samples" / "src", PROJECT_ROOT / "tests" / "golden" / "segmentation"]
     scores = evaluate(golden_pages(roots), PROJECT_ROOT, _settings().papers_dir)
     _dump(scores.as_dict())
     if verbose:
         for line in scores.errors:
             console.print(line)
+
+
+def _eval_generated(recipe: str | None, verbose: bool, as_json: bool) -> None:
+    """Scores on the generated pages (docs/golden-pages.md), per recipe and text split."""
+    from pipeline.evaluation.pagegen import RECIPES, evaluate_generated, generated_pages
+    from pipeline.evaluation.segmentation import paper_banners
+    from pipeline.segmentation import DEFAULT_RULES, segment_page
+
+    if recipe and recipe not in RECIPES:
+        raise _fail(ValueError(f"unknown recipe {recipe!r}; one of {', '.join(RECIPES)}"))
+    rules = DEFAULT_RULES.for_paper(paper_banners(Path("grrb"), _settings().papers_dir))
+    pages = [p for p in generated_pages() if recipe in (None, p.recipe)]
+    result = evaluate_generated(pages, lambda text: segment_page(text, rules))
+    if as_json:
+        _dump({k: {m: v for m, v in row.items() if m != "errors" or verbose} for k, row in result.items()})
+        return
+    sys.stdout.write(f"{'recipe/text split':34} pages articles  art.F1 headline   body byline blockF1\n")
+    for k, r in result.items():
+        sys.stdout.write(f"{k:34} {r['pages']:5} {r['articles_gold']:8} {r['article_f1']:7.3f} "
+                         f"{r['headline_exact']:8.3f} {r['body_exact']:6.3f} {r['byline_accuracy']:6.3f} "
+                         f"{r['block_f1']:7.3f}\n")
+    if verbose:
+        for line in result["all"]["errors"]:  # type: ignore[union-attr]
+            console.print(line, markup=False)
 
 
 @eval_app.command("enrichment")

@@ -14,6 +14,7 @@ One source line = one block of the page (blocks are separated by blank lines in 
     x2 N 栏目横幅                                               banner
     a3 G 阅 读 提 示  /  a3 G+ 提示正文                          reading guide of article a3
     x3 E (本版编辑 某某)                                        editor note
+    ~                                                           one more empty line before the next block
 
 Articles' reading order is: title lines, then the article's other lines in page order.
 The gold is what the author wrote, not what the segmenter says.
@@ -69,9 +70,13 @@ def render(source: str) -> GoldenPage:
     blocks_text: list[str] = []
     roles: list[str] = []
     meta: dict[str, str] = {}
+    gaps: dict[int, int] = {}  # block index -> extra empty lines before it ("~" lines)
     for n, raw in enumerate(source.splitlines(), 1):
         line = raw.rstrip()
         if not line or line.startswith("#"):
+            continue
+        if line == "~":
+            gaps[len(blocks_text)] = gaps.get(len(blocks_text), 0) + 1
             continue
         if line.startswith("@"):
             key, _, value = line[1:].partition(" ")
@@ -159,7 +164,8 @@ def render(source: str) -> GoldenPage:
     sep = "\n" if meta.get("separator") == "newline" else "\n\n"
     spans: list[tuple[int, int]] = []
     text = sep
-    for block, role in zip(blocks_text, roles, strict=True):
+    for n, (block, role) in enumerate(zip(blocks_text, roles, strict=True)):
+        text += "\n" * gaps.get(n, 0)
         shown = block
         if wrap and role in ("P", "P+", "G+"):
             body = ("\u3000\u3000" if role == "P" else "") + block
