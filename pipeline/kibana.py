@@ -134,7 +134,7 @@ def saved_objects() -> list[dict[str, Any]]:
             "type": "search",
             "attributes": {
                 "title": "Latest articles",
-                "columns": ["headline", "page", "persons", "organisations"],
+                "columns": ["headline", "pages", "persons", "organisations"],  # every page of a jumped article
                 "sort": [["issue_date", "desc"]],
                 "kibanaSavedObjectMeta": {"searchSourceJSON": _search_source()},
             },

@@ -8,6 +8,7 @@ from datetime import date
 from pipeline.enrichment.dates import extract_dates
 from pipeline.enrichment.entities import Token, count_entities, extract_entities
 from pipeline.enrichment.metrics import extract_metrics
+from pipeline.enrichment.ner import extract_entities_crf
 from pipeline.enrichment.resolve import credits_line, resolve
 from pipeline.enrichment.tokenizer import pos_tokenizer, search_tokens
 from pipeline.models import Article, EnrichedArticle, Extraction, PageText, article_id, issue_id
@@ -22,7 +23,8 @@ def warm_up() -> None:
     from pipeline.enrichment.entities import _rules
     from pipeline.enrichment.rules import divisions
 
-    pos_tokens("贵州省总工会主席王小明说，今年1月至10月全省新增就业24万余人。")
+    text = "贵州省总工会主席王小明说，今年1月至10月全省新增就业24万余人。"
+    extract_entities_crf(text, pos_tokens(text))  # opens the CRF model
     _rules()
     divisions()
     gc.collect()
@@ -34,16 +36,21 @@ def pos_tokens(text: str) -> list[Token]:
     return pos_tokenizer().tag(text)  # type: ignore[no-any-return]
 
 
-def extract(text: str, issue_date: date, backend: str = "jieba", toks: list[Token] | None = None) -> Extraction:
-    """Entities, metrics and dates with offsets into ``text``; ``backend``: jieba (+rules) or lac.
-    ``toks``: the text's POS tokens when the caller already has them."""
+def extract(text: str, issue_date: date, backend: str = "crf", toks: list[Token] | None = None) -> Extraction:
+    """Entities, metrics and dates with offsets into ``text``; ``backend``: crf (the learned
+    recogniser, ner.py), jieba (POS tags + rules) or lac. ``toks``: the text's POS tokens when the
+    caller already has them."""
     toks = pos_tokens(text) if toks is None else toks
-    if backend == "lac":
+    if backend == "crf":
+        entities = extract_entities_crf(text, toks)
+    elif backend == "lac":
         from pipeline.enrichment.lac_backend import extract_entities_lac
 
         entities = extract_entities_lac(text)
-    else:
+    elif backend == "jieba":
         entities = extract_entities(text, toks)
+    else:
+        raise ValueError(f"unknown entity backend {backend!r} (crf, jieba, lac)")
     return Extraction(
         entities=resolve(text, entities),  # fragments out, canonical names, places in context
         metrics=extract_metrics(text, toks),
@@ -57,7 +64,7 @@ def article_text(article: Article) -> str:
 
 
 def enrich_article(
-    article: Article, page: PageText, position: int, paper_name: str, backend: str = "jieba",
+    article: Article, page: PageText, position: int, paper_name: str, backend: str = "crf",
     photographers: Sequence[str] = (),
 ) -> EnrichedArticle:
     """``photographers``: credits of the captions that belong to the article (stages.py)."""

