@@ -56,6 +56,47 @@ class GoldenPage:
     meta: dict[str, str]
 
 
+_NO_LINE_START = "，。、；：？！,.;:?!)）”’》」…—%"
+_NO_LINE_END = "“‘《「(（"
+
+
+def _cell(ch: str) -> int:
+    return 1 if ch.isascii() and (ch.isalnum() or ch in ".%-/ ") else 2
+
+
+def typeset_lines(body: str, width: int) -> list[str]:
+    """Lines of ``width`` full-width characters as a typesetter sets them: digits and Latin letters
+    take half a cell (punctuation extracted as ',' was printed full-width), closing punctuation never
+    starts a line (it hangs at the end of the previous one) and an opening quote or bracket never
+    ends one."""
+    lines: list[str] = []
+    cur, used, i = "", 0, 0
+    while i < len(body):
+        ch = body[i]
+        cell = _cell(ch)
+        if used + cell > 2 * width and cur:
+            if ch in _NO_LINE_START:
+                while i < len(body) and body[i] in _NO_LINE_START:
+                    cur += body[i]
+                    i += 1
+                lines.append(cur)
+                cur, used = "", 0
+                continue
+            keep = ""
+            while cur and cur[-1] in _NO_LINE_END:
+                keep, cur = cur[-1] + keep, cur[:-1]
+            if cur:
+                lines.append(cur)
+            cur = keep
+            used = sum(map(_cell, cur))
+        cur += ch
+        used += cell
+        i += 1
+    if cur:
+        lines.append(cur)
+    return lines
+
+
 def _strip_tags(text: str, tags: dict[str, list[str]]) -> str:
     def repl(m: re.Match[str]) -> str:
         tags.setdefault(m.group(1), []).append(m.group(2))
@@ -159,7 +200,8 @@ def render(source: str) -> GoldenPage:
         roles.append(base)
 
     # page text and unit spans; "@wrap N" hard-wraps paragraphs at N characters with a 　　 indent
-    # (as PDF extraction does), "@separator newline" drops the blank lines between blocks
+    # (as PDF extraction does; "@wrapstyle typeset": as a typesetter does, see typeset_lines),
+    # "@separator newline" drops the blank lines between blocks
     wrap = int(meta.get("wrap", 0))
     sep = "\n" if meta.get("separator") == "newline" else "\n\n"
     spans: list[tuple[int, int]] = []
@@ -169,7 +211,10 @@ def render(source: str) -> GoldenPage:
         shown = block
         if wrap and role in ("P", "P+", "G+"):
             body = ("\u3000\u3000" if role == "P" else "") + block
-            shown = "\n".join(body[i : i + wrap] for i in range(0, len(body), wrap))
+            if meta.get("wrapstyle") == "typeset":
+                shown = "\n".join(typeset_lines(body, wrap))
+            else:
+                shown = "\n".join(body[i : i + wrap] for i in range(0, len(body), wrap))
         lead = len(shown) - len(shown.lstrip())
         spans.append((len(text) + lead, len(text) + len(shown)))
         text += shown + sep

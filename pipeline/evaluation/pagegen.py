@@ -711,12 +711,21 @@ def _markup(meta: dict[str, str], pieces: Iterable[Piece]) -> str:
 
 def _layout_meta(recipe: str, rng: random.Random, page_no: int) -> dict[str, str]:
     meta = {"name": f"{page_no:02d}版 {rng.choice(_SECTIONS)}"}
-    if recipe == "wrapped_indented":
+    if recipe in ("wrapped_indented", "no_blank_lines"):
         meta["wrap"] = str(rng.randint(16, 26))
-    elif recipe == "no_blank_lines":
-        meta["wrap"] = str(rng.randint(16, 26))
+        if rng.random() < 0.7:
+            meta["wrapstyle"] = "typeset"
+    if recipe == "no_blank_lines":
         meta["separator"] = "newline"
     return meta
+
+
+def _gaps(pieces: list[Piece], rng: random.Random) -> list[Piece]:
+    """Now and then an extra empty line between two blocks (extraction leaves them around boxes)."""
+    out = list(pieces)
+    for _ in range(rng.choice([0, 0, 0, 1, 1, 2])):
+        out.insert(rng.randint(1, len(out) - 1), Piece("~", "", ""))
+    return out
 
 
 def _page_rng(seed: int, recipe: str, split: str, n: int) -> random.Random:
@@ -743,7 +752,7 @@ def generate_pages(
                     one, two = jump_pages(comp, p_from, p_to)
                     for suffix, pieces, no in (("a", one, p_from), ("b", two, p_to)):
                         meta = _layout_meta(recipe, rng, no)
-                        src = _markup(meta, pieces)
+                        src = _markup(meta, _gaps(pieces, rng))
                         pages.append(
                             GenPage(
                                 name + suffix,
@@ -758,7 +767,7 @@ def generate_pages(
                     n += 2
                     continue
                 meta = _layout_meta(recipe, rng, rng.randint(1, 8))
-                src = _markup(meta, make(comp))
+                src = _markup(meta, _gaps(make(comp), rng))
                 pages.append(GenPage(name, recipe, split, render(src), src, tuple(comp.used)))  # type: ignore[arg-type]
                 n += 1
     return pages
