@@ -37,11 +37,13 @@ class _Vocab:
     lead_words: frozenset[str]
     trail_pos: frozenset[str]
     trail_words: tuple[str, ...]
+    per_trail: tuple[str, ...]
     per_clause_pos: frozenset[str]
     common_min_freq: int
     org_suffixes: tuple[str, ...]
     org_stop: frozenset[str]
     loc_stop: frozenset[str]
+    countries: frozenset[str]
     person_words: tuple[str, ...]
     known_orgs: frozenset[str]
     aliases: dict[str, str]  # alias -> canonical (whole names)
@@ -72,11 +74,13 @@ def vocab() -> _Vocab:
         lead_words=frozenset(r["lead_words"]),
         trail_pos=frozenset(r["trail_pos"]),
         trail_words=tuple(sorted(r["trail_words"], key=len, reverse=True)),
+        per_trail=tuple(r["per_trail"]),
         per_clause_pos=frozenset(r["per_clause_pos"]),
         common_min_freq=int(r["common_min_freq"]),
         org_suffixes=tuple(suffixes),
         org_stop=frozenset(ent["org_stop"]),
-        loc_stop=frozenset(ent["loc_stop"]) - {"中国"},
+        loc_stop=frozenset({*ent["loc_stop"], *r["generic_places"]}) - {"中国"},
+        countries=frozenset(ent["countries"]),
         person_words=tuple(sorted(person_words, key=len, reverse=True)),
         known_orgs=frozenset({*dict_names, *aliases, *aliases.values()}),
         aliases=aliases,
@@ -123,8 +127,8 @@ def _lead_len(words: Sequence[tuple[str, str]]) -> int:
     """Characters of the leading words that cannot begin a name (代表, 在, 向, 新一届)."""
     v = vocab()
     n = 0
-    for word, _ in words[:-1]:
-        if word in v.lead_words or _common_tag(word) in v.lead_pos:
+    for word, _ in words[:-1]:  # a tag alone says so only for one character (大连/d is a city)
+        if word in v.lead_words or (len(word) == 1 and _common_tag(word) in v.lead_pos):
             n += len(word)
         else:
             break
@@ -137,10 +141,9 @@ def _trailing_clause(name: str, words: Sequence[tuple[str, str]]) -> bool:
     if name.endswith(v.trail_words):
         return True
     last = words[-1][0] if words else name
-    if len(words) == 1:  # one dictionary word (法律咨询/nt): its own last word decides
-        last = next((name[k:] for k in range(1, len(name) - 1) if _dict_tag(name[k:])), last)
-    tag = _dict_tag(last) or (words[-1][1] if words else "")
-    return last != name and tag in v.trail_pos
+    if len(last) >= 4 or len(words) == 1:  # a dictionary word (法律咨询/nt, 篮球联赛/n): its own last word
+        last = next((last[k:] for k in range(1, len(last) - 1) if _dict_tag(last[k:])), last)
+    return last != name and len(last) >= 2 and _common_tag(last) in v.trail_pos  # 畜牧|系: 系 is a suffix
 
 
 def _clean_org(name: str) -> tuple[int, int] | None:
@@ -156,12 +159,12 @@ def _clean_org(name: str) -> tuple[int, int] | None:
     if name.endswith(v.trail_words):  # 领导带队 ends in 队 but is a predicate
         return None
     if _has_org_shape(name):
-        return (0, 0) if _named_org(name) else None  # 律师团队: a suffix but no name
-    if _trailing_clause(name, words) or any(t in ("v", "vn") and len(w) >= 2 for w, t in words):
+        return 0, 0
+    # no suffix (欧盟, 微软, 中国足协): a fragment only with a predicate at its end or inside it
+    inner_verb = len(words) > 1 and any(len(w) >= 2 and _common_tag(w) in ("v", "vn") for w, _ in words)
+    if _trailing_clause(name, words) or inner_verb:
         return None
-    # no suffix: a name only if the dictionary knows it (联合国/nt) or its last word (中国|足协/j)
-    last_tag = _dict_tag(name) or _dict_tag(words[-1][0]) if words else None
-    return (0, 0) if last_tag in ("nt", "nz", "j") else None
+    return 0, 0
 
 
 def _split_at_predicate(name: str) -> list[tuple[int, int]]:
@@ -170,8 +173,8 @@ def _split_at_predicate(name: str) -> list[tuple[int, int]]:
     v = vocab()
     words = _words(name)
     pos = 0
-    for i, (word, tag) in enumerate(words):
-        if 0 < i < len(words) - 1 and ((word in v.lead_words and len(word) >= 2) or (tag == "v" and len(word) >= 2)):
+    for i, (word, _) in enumerate(words):
+        if 0 < i < len(words) - 1 and word in v.lead_words and len(word) >= 2:  # not 研究/协调: in names
             if not _named_org(name[:pos]):
                 return [(0, len(name))]  # 中国|移动|通信集团 is one name
             parts = [(0, pos), (pos + len(word), len(name))]
@@ -199,15 +202,18 @@ def _is_person_fragment(name: str) -> bool:
         return False
     if any(w in name for w in v.person_words):  # 向记者, 和工会: a role or common word inside
         return True
-    tag = _common_tag(name)
-    if tag is not None and not tag.startswith("nr"):  # 成长/v is a common word, not a name
+    if len(name) >= 2 and _common_tag(name) in v.per_clause_pos:  # 成长/v is a common word (周恩来/t is a name)
         return True
     words = _words(name)
     if words and len(words[0][0]) >= 2 and _common_tag(words[0][0]) in v.per_clause_pos:  # 解决急
         return True
-    if len(words) > 1 and (words[0][0] in v.lead_words or _common_tag(words[0][0]) in v.lead_pos):  # 向|张伟
+    if len(words) > 1 and len(words[0][0]) >= 2 and words[0][0] in v.lead_words:  # 代表|…
         return True
-    return bool(name.endswith(v.trail_words))
+    rest = name[1:]
+    rest_tag = _common_tag(rest) if len(rest) >= 2 else None
+    if _common_tag(name[0]) in v.lead_pos and rest_tag and not rest_tag.startswith(("nr", "ns")):
+        return True  # 据|了解, 向|记者; not 和|万春, 于|金山
+    return name.endswith(v.per_trail)
 
 
 def drop_fragments(text: str, entities: Iterable[Entity]) -> list[Entity]:
@@ -221,7 +227,7 @@ def drop_fragments(text: str, entities: Iterable[Entity]) -> list[Entity]:
             continue
         name = e.text
         if e.type is EntityType.PER:
-            if not _HAN.match(name) or (len(name) < 2 and "·" not in name) or _is_person_fragment(name):
+            if not _HAN.match(name) or _is_person_fragment(name) or (len(name) >= 3 and name[-1] in "省市县区州"):
                 continue
         elif e.type is EntityType.ORG:
             cut = _clean_org(name)
@@ -237,7 +243,18 @@ def drop_fragments(text: str, entities: Iterable[Entity]) -> list[Entity]:
                 ))
             continue
         elif e.type is EntityType.LOC:
+            if re.search(r"[^\w·]", name):  # 美”江川市: keep the division after the punctuation
+                tail = re.split(r"[^\w·]", name)[-1]
+                if tail not in by_name:
+                    continue
+                s = e.end - len(tail)
+                e = e.model_copy(update={"text": tail, "start": s, "canonical": tail})
+                name = tail
             if name in vocab().loc_stop:
+                continue
+            short = next((k for k, _ in vocab().short_forms if name.endswith(k) and len(name) > len(k)), None)
+            if short and _is_place_stem(name[: -len(short)] + short[0]):  # 江川市总 is the union, not a place
+                out.append(e.model_copy(update={"type": EntityType.ORG, "canonical": canonical_org(name)}))
                 continue
             words = _words(name)
             lead = _lead_len(words)
