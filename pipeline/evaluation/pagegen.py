@@ -39,6 +39,7 @@ _SENT_END = "。!?！？"
 # typesetting never starts a column with closing punctuation nor ends one with an opening mark
 _NO_START = ",，。、;；:：?？!！)）”’》」…—%"
 _NO_END = "“‘《「(（"
+_TITLES = ("主席", "书记", "负责人", "局长", "经理", "班长", "队长", "主任", "院长", "厂长", "站长", "总监", "代表")
 
 
 # --------------------------------------------------------------------------- the bank
@@ -288,8 +289,8 @@ def cut_paragraph(piece: Piece, rng: random.Random, mode: str | None = None) -> 
     mode = (
         mode
         or rng.choices(
-            ["anywhere", "after_comma", "short_head", "short_tail", "before_speech", "sentence_end"],
-            [10, 3, 2, 2, 1, 1],
+            ["anywhere", "after_comma", "short_head", "short_tail", "before_speech", "after_title", "sentence_end"],
+            [10, 3, 2, 2, 1, 1, 1],
         )[0]
     )
     ok = [
@@ -308,6 +309,8 @@ def cut_paragraph(piece: Piece, rng: random.Random, mode: str | None = None) -> 
         cand = [i for i in ok if hi - i < 8]
     elif mode == "before_speech":
         cand = [i for i in ok if text.startswith(("表示", "介绍", "告诉记者", "说", "认为", "指出"), i)]
+    elif mode == "after_title":  # a person's title ends the column, the name opens the next: 主席 ‖ 杨某表示
+        cand = [i for i in ok if text.endswith(_TITLES, lo, i)]
     elif mode == "sentence_end":
         cand = [i for i in ok if text[i - 1] in _SENT_END or text[i - 2 : i] in ("。”", "!”", "?”", "！”", "？”")]
     else:
