@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from pipeline.evaluation import pagegen
-from pipeline.evaluation.golden import render
+from pipeline.evaluation.golden import render, typeset_lines
 from pipeline.evaluation.pagegen import RECIPES, generate_pages, generated_pages, load_bank
 from pipeline.models import BlockKind
 
@@ -127,3 +127,20 @@ def test_bank_size_and_split() -> None:
         assert genres[(genre, "fit")] >= 2 and genres[(genre, "heldout")] >= 1, genre
     features = [a for a in arts if a.genre == "feature"]
     assert all(2 <= sum(p.startswith("## ") for p in a.body) <= 4 for a in features if len(a.paragraphs) >= 6)
+
+
+def test_typeset_wrap_keeps_the_text_and_never_starts_a_line_with_closing_punctuation() -> None:
+    body = "\u3000\u3000“机器能测出来的误差,手也能摸出来。”他笑着说。公差只有0.002毫米,相当于头发丝的一半。“好的。”"
+    for width in range(4, 30):
+        lines = typeset_lines(body, width)
+        assert "".join(lines) == body
+        assert not any(line[0] in ",。、;:?!)”’》…" for line in lines[1:]), width
+        assert not any(line[-1] in "“‘《(" for line in lines), width
+
+
+def test_empty_line_marker_adds_blank_lines_only() -> None:
+    plain = render("a1 T 标题\na1 P 正文一段。\na2 T 另一个标题\na2 P 另一段。\n")
+    gapped = render("a1 T 标题\na1 P 正文一段。\n~\n~\na2 T 另一个标题\na2 P 另一段。\n")
+    assert gapped.text.replace("\n", "") == plain.text.replace("\n", "")
+    assert "\n\n\n\n" in gapped.text and "\n\n\n" not in plain.text
+    assert [a.paragraphs for a in gapped.gold.articles] == [a.paragraphs for a in plain.gold.articles]
