@@ -100,17 +100,22 @@ def down() -> None:
 
 
 @app.command()
-def split(page_file: Annotated[Path, typer.Argument(help="a page text file")]) -> None:
+def split(
+    page_file: Annotated[Path, typer.Argument(help="a page text file")],
+    paper: Annotated[str | None, typer.Option(help="the paper whose vocabulary (banners) to use; "
+                                              "default: the configured default paper")] = None,
+) -> None:
     """Split one page into articles and blocks; prints JSON."""
     from pipeline.errors import InvalidPage
-    from pipeline.segmentation import segment_page
+    from pipeline.segmentation import DEFAULT_RULES, segment_page
     from pipeline.sources import decode_page
 
     try:
         text, _ = decode_page(page_file.read_bytes(), str(page_file), _settings().limits.max_page_bytes)
     except (InvalidPage, OSError) as exc:
         raise _fail(exc, code=2 if isinstance(exc, (FileNotFoundError, IsADirectoryError)) else 1) from exc
-    _dump(segment_page(text).model_dump(mode="json"))
+    rules = DEFAULT_RULES.for_paper(tuple(load_paper(_settings(), paper).banners))
+    _dump(segment_page(text, rules).model_dump(mode="json"))
 
 
 @app.command()
@@ -141,7 +146,7 @@ def extract(
 def _dates(settings: Settings, paper: str, day: str | None) -> list[date]:
     from pipeline.stages import source_for
 
-    if day:
+    if day is not None:
         return [parse_day(day, "--date") or date.min]
     cfg = load_paper(settings, paper)
     found = source_for(settings, cfg).available_dates(cfg.id)
@@ -339,7 +344,7 @@ def ledger(
     """Per-issue completeness, per run: pages expected/ok/failed, articles published/indexed/dead-lettered."""
     from pipeline.ledger import read_ledger
 
-    issue_date = str(parse_day(issue_date, "--date")) if issue_date else None
+    issue_date = str(parse_day(issue_date, "--date")) if issue_date is not None else None
     rows = read_ledger(_settings(), paper, issue_date)
     columns = ("issue", "run", "pages ok", "pages failed", "articles", "indexed", "in index", "dead letters",
                "stale removed", "jumps joined/unpaired")

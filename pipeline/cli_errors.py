@@ -86,8 +86,19 @@ def require(kafka: Iterable[str] | None = None, es: str | None = None, timeout_s
                               f"{UP_HINT.format(var='ES__URL')}")
 
 
-def explain(exc: BaseException) -> tuple[str, int]:
-    """(one-line message, exit code) for an exception that reached the command line."""
+def _named_on_command_line(filename: object, args: Iterable[str]) -> bool:
+    if not filename:
+        return False
+    try:
+        target = os.path.realpath(os.fsdecode(filename))  # type: ignore[arg-type]
+        return any(a == filename or os.path.realpath(a) == target for a in args if a and not a.startswith("-"))
+    except (TypeError, ValueError):
+        return False
+
+
+def explain(exc: BaseException, args: Iterable[str] = ()) -> tuple[str, int]:
+    """(one-line message, exit code) for an exception that reached the command line; ``args``:
+    the command line (a missing path the user named is a usage error, a missing file of ours is not)."""
     from pipeline.errors import (
         ConfigError,
         IndexUnavailable,
@@ -119,7 +130,9 @@ def explain(exc: BaseException) -> tuple[str, int]:
     if _is_kafka(exc):
         return f"Kafka: {_short(exc)}; {UP_HINT.format(var='KAFKA__BOOTSTRAP_SERVERS')}", FAILURE
     if isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError)):
-        return f"{exc.strerror}: {exc.filename}; check the path", USAGE
+        if _named_on_command_line(exc.filename, args):
+            return f"{exc.strerror}: {exc.filename}; check the path", USAGE
+        return f"{exc.strerror}: {exc.filename} (is the installation complete? `make install`)", FAILURE
     if isinstance(exc, PermissionError):
         return f"permission denied: {exc.filename}", FAILURE
     if isinstance(exc, OSError):
@@ -175,6 +188,10 @@ def debug_requested(ctx: Any) -> bool:
 class InkstreamGroup(TyperGroup):
     """The root command: every verb's exceptions end here as one line and an exit code."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta["inkstream.args"] = list(args)
+        return super().parse_args(ctx, args)  # type: ignore[no-any-return]
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -188,7 +205,7 @@ class InkstreamGroup(TyperGroup):
         except Exception as exc:
             if debug_requested(ctx):
                 raise
-            message, code = explain(exc)
+            message, code = explain(exc, ctx.meta.get("inkstream.args", ()))
             typer.echo(f"error: {message}", err=True)
             raise typer.Exit(code) from None
 
