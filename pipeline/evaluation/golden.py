@@ -215,6 +215,8 @@ def render(source: str) -> GoldenPage:
                 shown = "\n".join(typeset_lines(body, wrap))
             else:
                 shown = "\n".join(body[i : i + wrap] for i in range(0, len(body), wrap))
+        elif wrap and role == "C" and meta.get("wrapstyle") == "typeset":  # a caption set in its column
+            shown = "\n".join(typeset_lines(block, wrap))
         lead = len(shown) - len(shown.lstrip())
         spans.append((len(text) + lead, len(text) + len(shown)))
         text += shown + sep
