@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from pipeline.enrichment import enrich_article, extract
-from pipeline.enrichment.resolve import drop_fragments
+from pipeline.enrichment.resolve import _has_org_shape, drop_fragments
 from pipeline.models import Entity, EntityType, PageText
 from pipeline.segmentation import segment_page
 from tests.conftest import ROOT
@@ -75,3 +75,7 @@ def test_top_entities_of_the_sample_issues_are_names() -> None:
         for name, _ in counter.most_common(10):
             assert name not in negatives, (kind, name)
             assert [e.text for e in drop_fragments(name, [_candidate(name, name, kind.value)])] == [name], (kind, name)
+            if kind is EntityType.PER:  # a name, not a phrase: 2-4 characters or a foreign name
+                assert 2 <= len(name) <= 4 or "·" in name, name
+            if kind is EntityType.ORG:  # ends like an organisation (suffix, short form) or is a known one
+                assert _has_org_shape(name), name
