@@ -121,6 +121,18 @@ def load_bank(directory: Path = BANK_DIR) -> Bank:
     return Bank(tuple(articles), tuple(dict.fromkeys(columns)), tuple(dict.fromkeys(editors)))
 
 
+def bank_texts(split: TextSplit = "fit", bank: Bank | None = None) -> list[str]:
+    """The running text of one split's articles (titles, guide, paragraphs, section heads, caption),
+    e.g. to train a language model on the fit split without reading held-out text."""
+    bank = bank or load_bank()
+    out = []
+    for a in bank.articles:
+        if a.split == split:
+            parts = [a.kicker, a.headline, a.subheadline, a.guide, *(p.removeprefix("## ") for p in a.body), a.caption]
+            out.append("\n".join(p for p in parts if p))
+    return out
+
+
 # --------------------------------------------------------------------------- pieces of a page
 
 

@@ -144,3 +144,12 @@ def test_empty_line_marker_adds_blank_lines_only() -> None:
     assert gapped.text.replace("\n", "") == plain.text.replace("\n", "")
     assert "\n\n\n\n" in gapped.text and "\n\n\n" not in plain.text
     assert [a.paragraphs for a in gapped.gold.articles] == [a.paragraphs for a in plain.gold.articles]
+
+
+def test_bank_texts_keep_the_splits_apart() -> None:
+    fit, held = pagegen.bank_texts("fit"), pagegen.bank_texts("heldout")
+    bank = load_bank()
+    assert len(fit) == sum(a.split == "fit" for a in bank.articles)
+    assert len(held) == sum(a.split == "heldout" for a in bank.articles)
+    held_heads = {a.headline for a in bank.articles if a.split == "heldout" and a.headline}
+    assert not any(text.splitlines()[0] in held_heads or any(h in text for h in held_heads) for text in fit)
