@@ -97,3 +97,42 @@ def test_a_reused_pid_or_a_torn_state_file_is_not_a_running_server(tmp_path: Pat
     assert not servers.alive(me, servers.process_started(me) + 1)  # same pid, another process
     (tmp_path / "servers.json").write_text('{"kafka": {"pid": ', encoding="utf-8")
     assert servers.read_state(tmp_path) == {}
+
+
+def test_cli_down_up_keeps_the_dead_letters_of_before(data_dir: Path, tmp_path: Path) -> None:
+    """The issue's check, as an operator types it: a day with a bad page, `down`, `up`,
+    `deadletter list` shows the letter of before."""
+    import json
+    import subprocess
+    import sys
+    from datetime import date
+
+    from tests.conftest import copy_sample_issue
+
+    day = date(2026, 11, 19)
+    root = copy_sample_issue(tmp_path, day)
+    (root / "grrb" / day.isoformat() / "02.txt").write_bytes(b"\xff\xfe\x00" * 5000)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INKSTREAM_")}
+    ports = ["--kafka-port", str(servers.free_port()), "--es-port", str(servers.free_port())]
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "pipeline", "--data-dir", str(data_dir), *args], env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    started = cli("up", *ports)
+    assert started.returncode == 0, started.stderr
+    exports = dict(line.removeprefix("export ").split("=", 1) for line in started.stdout.splitlines()
+                   if line.startswith("export "))
+    env["INKSTREAM_KAFKA__BOOTSTRAP_SERVERS"] = exports["INKSTREAM_KAFKA__BOOTSTRAP_SERVERS"].strip("'")
+    env["INKSTREAM_ES__URL"] = exports["INKSTREAM_ES__URL"]
+    ran = cli("run", "--date", day.isoformat(), "--source", str(root), "--workers", "1", "--quiet")
+    assert ran.returncode == 3, ran.stderr[-2000:]
+    before = cli("deadletter", "list", "--jsonl")
+    assert before.returncode == 0, before.stderr
+    letters = [json.loads(line) for line in before.stdout.splitlines()]
+    assert [(d["issue_date"], d["page"]) for d in letters] == [(day.isoformat(), 2)]
+    assert cli("down").returncode == 0
+    assert cli("up").returncode == 0  # no ports given: the ones it had
+    after = cli("deadletter", "list", "--jsonl")
+    assert after.returncode == 0, after.stderr
+    assert [json.loads(line) for line in after.stdout.splitlines()] == letters
