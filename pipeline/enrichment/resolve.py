@@ -106,6 +106,7 @@ def _dict_tag(word: str) -> str | None:
     return pos_tokenizer().word_tag_tab.get(word)  # type: ignore[no-any-return]
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def _common_tag(word: str) -> str | None:
     """The dictionary tag of a word common enough to be read as that word (解决, 成长), not of a
     rare entry that is mostly part of a name (何远 in 何远舟): jieba's frequency decides."""
@@ -146,6 +147,7 @@ def _trailing_clause(name: str, words: Sequence[tuple[str, str]]) -> bool:
     return last != name and len(last) >= 2 and _common_tag(last) in v.trail_pos  # 畜牧|系: 系 is a suffix
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def _clean_org(name: str) -> tuple[int, int] | None:
     """(chars to cut in front, chars to cut at the end) for an ORG candidate, None if a fragment."""
     v = vocab()
@@ -196,6 +198,7 @@ def _named_org(name: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def _is_person_fragment(name: str) -> bool:
     v = vocab()
     if "·" in name:
