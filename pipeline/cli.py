@@ -340,20 +340,22 @@ def deadletter_replay(
 def ledger(
     paper: Annotated[str | None, typer.Option(help="paper id")] = None,
     issue_date: Annotated[str | None, typer.Option("--date", help="issue date (YYYY-MM-DD)")] = None,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="one JSON object per run (every field, full run id)")] = False,
 ) -> None:
-    """Per-issue completeness, per run: pages expected/ok/failed, articles published/indexed/dead-lettered."""
-    from pipeline.ledger import read_ledger
+    """Per-issue completeness, per run: pages ok/expected by the source, failed pages (how many:
+    which), articles, indexed by the run, in the index now, dead letters, page jumps joined/unpaired.
+    Fits 80 columns; when Elasticsearch does not answer, the counts recorded by each run are shown
+    marked '*' (stale)."""
+    from pipeline.ledger import format_ledger, ledger_view
 
     issue_date = str(parse_day(issue_date, "--date")) if issue_date is not None else None
-    rows = read_ledger(_settings(), paper, issue_date)
-    columns = ("issue", "run", "pages ok", "pages failed", "articles", "indexed", "in index", "dead letters",
-               "stale removed", "jumps joined/unpaired")
-    _print_table("completeness ledger", columns, [
-        (r["issue_id"], r["run_id"], str(r["pages_ok"]), ",".join(map(str, r["pages_failed"])) or "—",
-         str(r["articles"]), str(r["indexed"]), str(r["in_index"]), str(r["dead_letters"]), str(r["stale_removed"]),
-         f"{r.get('jumps_joined', 0)}/{r.get('jumps_unpaired', 0)}")
-        for r in rows
-    ])
+    view = ledger_view(_settings(), paper, issue_date)
+    if jsonl:
+        for row in view.rows:
+            row = {k: v for k, v in row.items() if not k.startswith("_")}
+            sys.stdout.write(json.dumps({**row, "stale": view.stale}, ensure_ascii=False) + "\n")
+        return
+    sys.stdout.write("\n".join(format_ledger(view)) + "\n")
 
 
 # ----------------------------------------------------------------------------- quality
