@@ -166,8 +166,7 @@ def run(
 ) -> None:
     """Run the pipeline for one or more issues without Airflow (pages in parallel, one process per core).
 
-    Exits 0 only when every page was published and indexed; 3 when some pages failed or were
-    dead-lettered (the good ones are published and indexed); 1 when an issue could not be run."""
+    Exit 0: every page published and indexed; 3: pages failed or dead-lettered (good ones indexed); 1: failed."""
     from concurrent.futures import ProcessPoolExecutor
 
     from pipeline import stages
