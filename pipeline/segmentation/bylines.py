@@ -12,7 +12,9 @@ _SPLIT_NAMES = re.compile(r"[\s、，,]+")
 
 def _outlet_kind(outlet: str | None, first_role: str | None) -> str:
     if not outlet or outlet == "本报":
-        return "本报通讯员" if first_role and "通讯员" in first_role else "本报记者"
+        if first_role and "通讯员" in first_role:
+            return "本报通讯员"
+        return "本报评论员" if first_role and "评论员" in first_role else "本报记者"
     return outlet
 
 

@@ -563,8 +563,8 @@ def merge_spans(units: list[Unit]) -> list[tuple[int, int]]:
     return spans
 
 
-def segment_page(text: str, rules: SegmentationRules = DEFAULT_RULES) -> PageSplit:
-    """Split one decoded page into articles and blocks. Pure and deterministic."""
+def segment_rules(text: str, rules: SegmentationRules = DEFAULT_RULES) -> PageSplit:
+    """Split one decoded page with the hand-set rules (the baseline the scored segmenter replaced)."""
     seg = _Segmenter(text, rules)
     seg.run()
     result = seg.result()

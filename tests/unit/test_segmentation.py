@@ -76,15 +76,24 @@ def test_caption_credit_and_decks() -> None:
         "江川市总推行一站式服务 困难职工帮扶更精准", "有事找工会", None)
 
 
-def test_briefs_page_and_banner() -> None:
-    page = render(
-        "x1 N 一线故事\n"
-        "a1 T 青山县开展农民工工资支付专项检查\n"
-        "a1 P «本报讯|本报讯 (记者{r:何远舟})»近日,青山县人社局开展专项检查,督促发放工资360万元。\n"
-        "a2 T 临江区举办职工篮球联赛\n"
-        "a2 P «本报讯|本报讯 (通讯员{c:孙岚})»11月15日,临江区职工篮球联赛开赛。\n"
-    )
-    got = segment_page(page.text)
+BRIEFS = (
+    "x1 N 一线故事\n"
+    "a1 T 青山县开展农民工工资支付专项检查\n"
+    "a1 P «本报讯|本报讯 (记者{r:何远舟})»近日,青山县人社局开展专项检查,督促发放工资360万元。\n"
+    "a2 T 临江区举办职工篮球联赛\n"
+    "a2 P «本报讯|本报讯 (通讯员{c:孙岚})»11月15日,临江区职工篮球联赛开赛。\n"
+)
+
+
+def test_briefs_page_and_a_configured_banner() -> None:
+    page = render(BRIEFS)
+    got = segment_page(page.text, R.for_paper(("一线故事",)))
+    assert got.articles == page.gold.articles and got.blocks == page.gold.blocks
+
+
+def test_rule_baseline_takes_a_short_line_above_a_title_at_the_top_for_a_banner() -> None:
+    page = render(BRIEFS)
+    got = segment_page(page.text, method="rules")
     assert got.articles == page.gold.articles and got.blocks == page.gold.blocks
 
 
@@ -137,10 +146,10 @@ def test_a_5mb_page_completes_and_still_partitions_the_text() -> None:
     assert covered <= len(text)
 
 
-def test_decorated_bylines_and_exclaimed_headlines() -> None:
+def test_decorated_bylines_and_exclaimed_headlines() -> None:  # the rule baseline
     text = ("这个冬天不太冷!\n\n■本报记者 张小明\n\n近日,江川市总工会开展送温暖活动,走访慰问困难职工200户。\n\n"
             "为职工办实事\n\n□本报讯 (记者何远舟)11月18日,北川县总工会启动活动。\n")
-    first, second = segment_page(text).articles
+    first, second = segment_page(text, method="rules").articles
     assert (first.headline, first.byline.kind, first.byline.reporters) == ("这个冬天不太冷!", "本报记者", ["张小明"])
     assert (second.headline, second.byline.reporters) == ("为职工办实事", ["何远舟"])
     assert second.paragraphs == ["11月18日,北川县总工会启动活动。"]
