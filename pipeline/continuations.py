@@ -6,12 +6,13 @@ part with ``continued_to = N`` is paired with a part on page N that has ``contin
 page. When page N holds several such parts, the evidence decides, strongest first: a repeated
 title that matches one of the first part's title decks, then the lexical overlap of the two texts
 (character bigrams, weighted by how few of the page's candidate parts share them), then the order
-on the page. The text evidence is one score: the lexical overlap and how well the continuation's
-first words continue a paragraph the first part left mid-sentence (a continuation starts with
-punctuation or finishes a word cut at the jump; a paragraph opener starts a new sentence), weighted
-by a logistic model fitted on generated jump pages (``scripts/fit_continuations.py``; weights in
-``segmentation/jumps.toml``). Pairs chain (1 → 3 → 5). A marker whose other part is not found stays
-on its article as it is, and is counted.
+on the page. The text evidence is one weighted score (``segmentation/jumps.toml``) of the lexical
+overlap and of how the continuation's first words meet a paragraph the first part left
+mid-sentence (punctuation, a word cut at the jump, a paragraph opener). The weights are chosen on
+generated jump pages by ``scripts/fit_continuations.py fit``: a logit fitted on the cut features
+paired fewer jumps right than the overlap alone on the fit split, so today the overlap alone
+decides. Pairs chain (1 → 3 → 5). A marker whose other part is not found stays on its article as
+it is, and is counted.
 
 Pure: no I/O; re-enrichment of a joined article is the caller's function.
 """

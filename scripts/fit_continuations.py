@@ -134,13 +134,27 @@ def accuracy(js: list[Jump], k: int, strip_titles: bool) -> tuple[int, int, int]
     return ok, total, unpaired
 
 
-def write_weights(w: list[float], n_examples: int, path: Path = WEIGHTS_FILE) -> None:
+def fit_accuracy(w: dict[str, float], gold: list[Jump], segmented: list[Jump]) -> int:
+    """Jumps paired right on the fit split with weights ``w``: gold and segmented parts, 2 and 3
+    jumps to a page, titles as printed and stripped."""
+    import pipeline.continuations as continuations
+
+    own = continuations.weights
+    continuations.weights = lambda: w  # type: ignore[assignment,misc]
+    try:
+        return sum(accuracy(js, k, strip)[0] for js in (gold, segmented) for k in (2, 3) for strip in (False, True))
+    finally:
+        continuations.weights = own  # type: ignore[method-assign]
+
+
+def write_weights(w: dict[str, float], note: list[str], path: Path = WEIGHTS_FILE) -> None:
     lines = [
         "# Weights of the text evidence that a part continues a jumped article (pipeline/continuations.py).",
-        "# Fitted by scripts/fit_continuations.py on generated jump pages (fit text of the article bank,",
-        f"# seed {SEED}, {GROUPS} jumps, stacked 2 and 3 to a page: {n_examples} first parts). Do not edit by hand.",
+        "# Chosen by scripts/fit_continuations.py fit on generated jump pages (fit text of the article bank,",
+        f"# seed {SEED}, {GROUPS} jumps). Do not edit by hand.",
+        *(f"# {line}" for line in note),
         "[weights]",
-        *(f"{name} = {value:.4f}" for name, value in zip(FEATURES, w, strict=True)),
+        *(f"{name} = {w[name]:.4f}" for name in FEATURES),
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -152,9 +166,17 @@ def main(argv: list[str]) -> int:
     if args.what == "fit":
         js = jumps("fit")
         data = examples(js, 2) + examples(js, 3)
-        w = fit(data)
-        write_weights(w, len(data))
-        print(dict(zip(FEATURES, (round(x, 4) for x in w), strict=True)))
+        candidates = {
+            "overlap alone": {name: float(name == "overlap") for name in FEATURES},
+            "logit": dict(zip(FEATURES, fit(data), strict=True)),
+        }
+        seg = jumps("fit", segmented=True)
+        scores = {name: fit_accuracy(w, js, seg) for name, w in candidates.items()}
+        best = max(scores, key=lambda n: (scores[n], n == "overlap alone"))  # a tie goes to the simpler
+        note = [f"{name}: {scores[name]} jumps paired right on the fit split; weights "
+                + ", ".join(f"{k}={v:.3f}" for k, v in w.items() if v) for name, w in candidates.items()]
+        write_weights(candidates[best], [*note, f"chosen: {best} ({len(data)} first parts in the logit fit)"])
+        print("\n".join(note), f"\nchosen: {best}", sep="")
         return 0
     import pipeline.continuations as continuations
 

@@ -160,18 +160,10 @@ def test_join_issue_is_deterministic() -> None:
     assert join_issue(articles, _reenrich) == join_issue(articles, _reenrich)
 
 
-def test_a_word_cut_at_the_jump_points_to_its_continuation() -> None:
-    # two untitled continuations that share few words with either story: the cut decides
-    pages = {
-        1: [_art("山路上的邮递员", ["老周在山里送了二十年信,去年山里修通了公"], to=2),
-            _art("工地食堂", ["天冷了,建桥工地的食堂给夜班工人添了热"], to=2, start=100)],
-        2: [_art(None, ["汤和夜宵,大家吃得暖和。"], frm=1), _art(None, ["路,他换上了摩托车。"], frm=1, start=60)],
-    }
-    assert pair_parts(pages).links == {(1, 0): (2, 1), (1, 1): (2, 0)}
-
-
-def test_text_evidence_weights_are_fitted_data() -> None:
-    from pipeline.continuations import FEATURES, weights
+def test_text_evidence_weights_are_data() -> None:
+    from pipeline.continuations import FEATURES, text_features, text_score, weights
 
     w = weights()
-    assert set(w) == set(FEATURES) and w["overlap"] > 0 and w["cut_word_across"] > 0
+    assert set(w) == set(FEATURES) and w["overlap"] > 0
+    first, cont = _art("建桥工人穿上工会冬装", BRIDGE_1), _art(None, BRIDGE_3)
+    assert text_score(text_features(first, cont, 0.5)) > text_score(text_features(first, cont, 0.1))
