@@ -76,34 +76,52 @@ class Model:
     def __init__(self, weights: dict[str, float], meta: dict[str, Any] | None = None) -> None:
         self.weights = weights
         self.meta = meta or {}
-        self._unit: dict[str, dict[str, float]] = {a: {} for a in ACTIONS}
-        self._art: dict[str, dict[str, float]] = {a: {} for a in ACTIONS}
+        # per feature, its weight under every action at once: a unit's (or an article's) scores for
+        # all actions are one column sum over its features
+        unit: dict[str, list[float]] = {}
+        art: dict[str, list[float]] = {}
         for key, w in weights.items():
             action, _, name = key.partition("|")
             if name.startswith("a:"):
-                self._art.setdefault(action, {})[name[2:]] = w
-            else:
-                self._unit.setdefault(action, {})[name] = w
+                if action in _ART_ACTIONS:
+                    art.setdefault(name[2:], [0.0] * len(_ART_ACTIONS))[_ART_ACTIONS.index(action)] = w
+            elif action in ACTIONS:
+                unit.setdefault(name, [0.0] * len(ACTIONS))[ACTIONS.index(action)] = w
+        self._unit = {k: tuple(v) for k, v in unit.items()}
+        self._art = {k: tuple(v) for k, v in art.items()}
 
     def score(self, feats: Feats) -> float:
         w = self.weights
         return sum(w.get(k, 0.0) * v for k, v in feats.items())
 
-    def unit_scores(self, unit_feats: Feats) -> dict[str, float]:
-        """The unit's part of each action's score (computed once per unit, not per candidate)."""
-        return {a: sum(w.get(k, 0.0) * v for k, v in unit_feats.items()) for a, w in self._unit.items()}
+    @staticmethod
+    def _columns(table: dict[str, tuple[float, ...]], feats: Feats, width: int) -> tuple[float, ...]:
+        rows = []
+        for k, v in feats.items():
+            row = table.get(k)
+            if row is not None:
+                rows.append(row if v == 1.0 else tuple(x * v for x in row))
+        return tuple(map(sum, zip(*rows, strict=True))) if rows else (0.0,) * width
 
-    def art_scores(self, feats: Feats, actions: tuple[str, ...] = ACTIONS) -> dict[str, float]:
-        return {a: sum(self._art[a].get(k, 0.0) * v for k, v in feats.items()) for a in actions}
+    def unit_scores(self, unit_feats: Feats) -> dict[str, float]:
+        """The unit's part of every action's score (once per unit, not per candidate)."""
+        return dict(zip(ACTIONS, self._columns(self._unit, unit_feats, len(ACTIONS)), strict=True))
+
+    def art_scores(self, feats: Feats) -> dict[str, float]:
+        """An article's part of the score of each action on it."""
+        return dict(zip(_ART_ACTIONS, self._columns(self._art, feats, len(_ART_ACTIONS)), strict=True))
 
     def choose(self, unit_feats: Feats, cands: list[Candidate]) -> Candidate:
         base = self.unit_scores(unit_feats)
         best, best_score = cands[0], -math.inf
+        dynamic: dict[int, dict[str, float]] = {}
         for cand in cands:
             score = base[cand.action]
             if cand.art_feats:
-                w = self._art[cand.action]
-                score += sum(w.get(k, 0.0) * v for k, v in cand.art_feats.items())
+                part = dynamic.get(id(cand.art_feats))
+                if part is None:  # the candidates of one article share their features
+                    part = dynamic[id(cand.art_feats)] = self.art_scores(cand.art_feats)
+                score += part[cand.action]
             if cand.static_scores:
                 score += cand.static_scores[cand.action]
             if score > best_score:
@@ -212,7 +230,7 @@ class ScoredSegmenter(_Segmenter):
         self.prev_action = "start"
         self.prev_art: _Art | None = None
         self._state_cache: dict[int, tuple[int, tuple[Feats, bool, int, dict[str, float]]]] = {}
-        self._owners: dict[str, list[_Art]] = {}
+        self._owners: dict[str, dict[int, None]] = {}  # trigram -> ids of the articles holding it
         self._coh_cache: dict[int, tuple[int, dict[int, float]]] = {}
         self._coh_version = 0  # bumped whenever an article takes a unit
         self.ufeats = [self._unit_features(i) for i in range(len(self.units))]
@@ -231,12 +249,15 @@ class ScoredSegmenter(_Segmenter):
         """Record which articles hold each trigram of the unit (for ``_cohesion``)."""
         self._coh_version += 1
         keep = 2 * self.rules.scored_window  # older holders are out of every window: time stays linear
+        key = id(art)
         for gram in set(self._grams(unit.text)):
-            owners = self._owners.setdefault(gram, [])
-            if art not in owners:
-                owners.append(art)
+            owners = self._owners.get(gram)
+            if owners is None:
+                self._owners[gram] = {key: None}
+            elif key not in owners:
+                owners[key] = None
                 if len(owners) > keep:
-                    del owners[0]
+                    del owners[next(iter(owners))]
 
     def _cohesion(self, unit: Unit, window: set[int]) -> dict[int, float]:
         """Lexical cohesion of the unit with each article of the window: its trigrams that the article
@@ -247,7 +268,7 @@ class ScoredSegmenter(_Segmenter):
             return found[1]
         coh: dict[int, float] = {}
         for gram in set(self._grams(unit.text)):
-            owners = [id(a) for a in self._owners.get(gram, ()) if id(a) in window]
+            owners = [k for k in self._owners.get(gram, ()) if k in window]
             if owners:
                 share = 1.0 / len(owners)
                 for key in owners:
@@ -278,6 +299,8 @@ class ScoredSegmenter(_Segmenter):
         f["start_lm"] = _clip(lm.pmi(BOS, text[0]) / 4)
         if "。" in text:
             f["period"] = 1.0
+        if unit.kind == "byline" and text[0] in "(（":
+            f["credit_paren"] = 1.0  # (本报记者 X) printed after a body, not above one
         if text[0] in rules.continuation_starts:
             f["starts_cont"] = 1.0
         if text.startswith(rules.paragraph_openers):
@@ -314,6 +337,8 @@ class ScoredSegmenter(_Segmenter):
             nx_first = _edge_pos(nxt.text, False)
             f[f"nx:firstpos:{nx_first}"] = 1.0
             f[f"nx:len:{_len_bucket(len(nxt.text))}"] = 1.0
+            f[f"nx:end:{_end_class(nxt.text, rules)}"] = 1.0
+            f[f"nx:commas:{min(2, sum(nxt.text.count(c) for c in ',，;；'))}"] = 1.0
             g = join_gain(text, nxt.text)
             if g:
                 f["nx:gain"] = g
@@ -351,7 +376,7 @@ class ScoredSegmenter(_Segmenter):
         if art.byline is not None:
             f["has_byline"] = 1.0
         last_idx = max(u.idx for u in art.title_units + art.body_units)
-        state = (f, cut, last_idx, self.model.art_scores(f, _ART_ACTIONS))
+        state = (f, cut, last_idx, self.model.art_scores(f))
         self._state_cache[id(art)] = (size, state)
         return state
 
@@ -427,6 +452,12 @@ class ScoredSegmenter(_Segmenter):
         nx_top = max(nx_affs, default=0.0)
         nx_total = sum(nx_affs) or 1.0
         cuts = sum(1 for st in states if st[1])
+        dateline = self.rules.dateline.match(unit.text) is not None
+        # what follows opens a story's body (a dateline, a byline that is not an end credit): it
+        # cannot continue an article that already has paragraphs, so this line is no section head
+        opens_story = nxt is not None and (
+            self.rules.dateline.match(nxt.text) is not None or (nxt.kind == "byline" and nxt.text[0] not in "(（")
+        )
         for art, state, aff, nx_aff in zip(arts, states, affs, nx_affs, strict=True):
             extra = self._art_features(unit, art, nxt, state, aff, top, total, cuts)
             if nx_aff:
@@ -439,12 +470,16 @@ class ScoredSegmenter(_Segmenter):
             static, static_scores = state[0], state[3]
             actions: list[str] = []
             if unit.kind == "byline":
-                if art.byline is None:
+                # a byline heads an article's body; only an end credit, (本报记者 X), follows one
+                if art.byline is None and (not art.paragraphs or unit.text[0] in "(（"):
+                    actions.append("pnew")
+            elif dateline:
+                if not art.paragraphs and art.byline is None:  # 本报讯 … opens a story's body
                     actions.append("pnew")
             else:
                 if not art.title_units or self._fresh_title_only(art):
                     actions.append("title")
-                if art.paragraphs:
+                if art.paragraphs and not opens_story:  # a section head is followed by its paragraph
                     actions.append("sub")
                     if state[1]:
                         actions.append("pjoin")
