@@ -188,6 +188,31 @@ def _generic_lead(text: str, start: int, end: int, tokens: Sequence[Token], star
     return start
 
 
+def _places_whole(
+    text: str, spans: list[tuple[int, int, str]], by_name: dict[str, Any]
+) -> list[tuple[int, int, str]]:
+    """Place boundaries the way the division table writes them: touching place spans are one
+    candidate when together they are division names (吉林省延边|朝鲜族自治州, split into
+    divisions later; 中|美 stay two), and a place the model cut short of its full division name
+    written right after it is extended (深圳|市, 喀什|地区)."""
+    from pipeline.enrichment.entities import _split_places
+
+    out: list[tuple[int, int, str]] = []
+    for i, (s, e, kind) in enumerate(spans):
+        if kind == "LOC":
+            if out and out[-1][2] == "LOC" and out[-1][1] == s:
+                joined = text[out[-1][0] : e]
+                if joined in by_name or _split_places(joined, 0):  # not 中|美: no division
+                    s = out.pop()[0]
+            limit = spans[i + 1][0] if i + 1 < len(spans) else len(text)
+            for longer in range(min(e + 5, limit), e, -1):
+                if text[s:longer] in by_name:
+                    e = longer
+                    break
+        out.append((s, e, kind))
+    return out
+
+
 def extract_entities_crf(text: str, tokens: Sequence[Token]) -> list[Entity]:
     """``recognise`` as ``Entity`` objects: a place span that is several division names
     (杭州市西湖区) becomes one LOC per division; places resolve through the division table
@@ -198,7 +223,7 @@ def extract_entities_crf(text: str, tokens: Sequence[Token]) -> list[Entity]:
     by_name, _ = divisions()
     starts = [t[2] for t in tokens]
     spans: list[tuple[int, int, str]] = []
-    for s, e, kind in recognise(text, tokens):
+    for s, e, kind in _places_whole(text, recognise(text, tokens), by_name):
         if kind == "ORG":
             s = _generic_lead(text, s, e, tokens, starts)
             if text[s:e] in _generic_orgs():

@@ -94,3 +94,14 @@ def test_training_helpers_on_a_hand_written_corpus() -> None:
     assert figures["PER"]["f1"] == 1.0
     assert (figures["LOC"]["precision"], figures["LOC"]["recall"]) == (1.0, 0.5)
     assert figures["ALL"]["gold"] == 4
+
+
+def test_place_boundaries_follow_the_division_table() -> None:
+    from pipeline.enrichment.ner import _places_whole
+    from pipeline.enrichment.rules import divisions
+
+    text = "在吉林省延边朝鲜族自治州和深圳市、中美"
+    spans = [(1, 6, "LOC"), (6, 12, "LOC"), (13, 15, "LOC"), (17, 18, "LOC"), (18, 19, "LOC")]
+    assert _places_whole(text, spans, divisions()[0]) == [
+        (1, 12, "LOC"), (13, 16, "LOC"), (17, 18, "LOC"), (18, 19, "LOC"),
+    ]
