@@ -435,7 +435,7 @@ app.add_typer(train_app, name="train")
 def train_segmentation(
     output: Annotated[Path | None, typer.Option(help="where to write the weights (default: the packaged "
                                                 "pipeline/segmentation/weights.json)")] = None,
-    per_recipe: Annotated[int, typer.Option(help="generated fit-text pages per recipe")] = 12,
+    per_recipe: Annotated[int, typer.Option(help="generated fit-text pages per recipe")] = 24,
     report: Annotated[bool, typer.Option(help="then print fitted / held-out / leave-one-recipe-out figures")] = True,
 ) -> None:
     """The scored segmenter's weights, fitted on generated pages of the article bank's fit text."""
