@@ -19,6 +19,9 @@ R = TypeVar("R")
 PAPERS_DIR = Path(os.environ.get("INKSTREAM_PAPERS_DIR", Path(__file__).resolve().parent.parent / "papers"))
 DEFAULT_PAPER = os.environ.get("INKSTREAM_DEFAULT_PAPER", "grrb")
 _RETRY_DELAY = float(os.environ.get("INKSTREAM_AIRFLOW_RETRY_DELAY_S", "30"))
+#: how long a missing issue is waited for after its run is due (Settings.issue_wait_s reads the same)
+ISSUE_WAIT_S = float(os.environ.get("INKSTREAM_ISSUE_WAIT_S", "3600"))
+POKE_INTERVAL_S = float(os.environ.get("INKSTREAM_AIRFLOW_POKE_INTERVAL_S", "300"))
 
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "inkstream",
@@ -83,8 +86,20 @@ def fail_fast_on_terminal(fn: Callable[P, R]) -> Callable[P, R]:
 
 
 def issue_date(context: Any, timezone: str) -> Any:
-    """The issue a run is for: its logical date in the paper's time zone."""
+    """The issue a run is for: the run's param ``day`` when given (a manual run of any day, with
+    no logical date to collide with the scheduled run's), else its logical date in the paper's
+    time zone."""
     import pendulum
 
+    day = (context.get("params") or {}).get("day")
+    if day:
+        return pendulum.parse(str(day)).date()
     logical = context.get("logical_date") or context["dag_run"].run_after
     return pendulum.instance(logical).in_timezone(timezone).date()
+
+
+def run_due(context: Any) -> Any:
+    """When the run was due: its logical date (scheduled runs) or when it was asked for."""
+    import pendulum
+
+    return pendulum.instance(context.get("logical_date") or context["dag_run"].run_after)

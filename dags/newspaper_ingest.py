@@ -2,7 +2,11 @@
 
 One run per paper per day (the paper's time zone): wait for the issue → pages (mapped, one
 task per page) → publish to Kafka → index exactly the published offsets into Elasticsearch →
-check indexed == published. Papers are configuration (`papers/*.toml`); the default paper's DAG
+check indexed == published. A day off the paper's calendar, or whose issue is still missing
+`INKSTREAM_ISSUE_WAIT_S` after the run was due, is skipped (not failed, no slot held for hours).
+A run with a failed or dead-lettered page fails in `verify`, after its good pages are indexed.
+Trigger any day by hand with the param `day` (YYYY-MM-DD) and no logical date: it then never
+collides with the scheduled run of that day. Papers are configuration (`papers/*.toml`); the default paper's DAG
 is `newspaper_ingest`, others are `newspaper_ingest__<paper>`. Wiring only: the work lives in
 `pipeline.stages`.
 """
@@ -13,8 +17,9 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import PokeReturnValue, dag, get_current_context, task
+from airflow.sdk import Param, PokeReturnValue, dag, get_current_context, task
 
+import _shared as sh
 from _shared import DEFAULT_ARGS, dag_id_for, fail_fast_on_terminal, issue_date, paper_configs, settings
 
 
@@ -31,19 +36,27 @@ def build(paper: dict[str, Any]) -> Any:
         default_args=DEFAULT_ARGS,
         tags=["inkstream", "ingest", pid],
         doc_md=__doc__,
+        params={"day": Param(None, type=["null", "string"], format="date",
+                             description="the issue day for a manual run (default: the logical date's day)")},
     )
     def newspaper_ingest() -> None:
-        @task.sensor(mode="reschedule", poke_interval=300, timeout=12 * 3600)
+        @task.sensor(mode="reschedule", poke_interval=min(sh.POKE_INTERVAL_S, sh.ISSUE_WAIT_S), timeout=sh.ISSUE_WAIT_S,
+                     soft_fail=True)
         def wait_for_issue() -> PokeReturnValue:
-            from pipeline.stages import issue_ready
+            from airflow.sdk.exceptions import AirflowSkipException
 
-            day = issue_date(get_current_context(), tz)
-            return PokeReturnValue(is_done=issue_ready(settings(), pid, day))
+            from pipeline.dag_tasks import check_issue
+
+            ctx = get_current_context()
+            wait = check_issue(settings(), pid, issue_date(ctx, tz), sh.run_due(ctx), pendulum.now("UTC"))
+            if wait.skip:
+                raise AirflowSkipException(wait.reason)
+            return PokeReturnValue(is_done=wait.done)
 
         @task
         @fail_fast_on_terminal
         def plan_pages() -> list[int]:
-            from pipeline.stages import plan_pages as plan
+            from pipeline.dag_tasks import plan
 
             return plan(settings(), pid, issue_date(get_current_context(), tz))
 
@@ -58,31 +71,38 @@ def build(paper: dict[str, Any]) -> Any:
             ctx = get_current_context()
             return asdict(process(settings(), pid, issue_date(ctx, tz), page, ctx["run_id"]))
 
-        @task(trigger_rule="all_done")
+        @task(trigger_rule="none_skipped")  # after failed pages too, not on a skipped day
         @fail_fast_on_terminal
         def publish(pages: list[int]) -> dict[str, Any]:
             from dataclasses import asdict
 
-            from pipeline.stages import publish_issue
+            from pipeline.dag_tasks import publish as publish_day
 
             ctx = get_current_context()
-            return asdict(publish_issue(settings(), pid, issue_date(ctx, tz), ctx["run_id"], planned=list(pages)))
+            return asdict(publish_day(settings(), pid, issue_date(ctx, tz), ctx["run_id"], list(pages)))
 
         @task
         @fail_fast_on_terminal
         def index(published: dict[str, Any]) -> dict[str, Any]:
             from dataclasses import asdict
 
-            from pipeline.stages import PublishResult, index_issue
+            from pipeline.dag_tasks import index as index_day
+            from pipeline.stages import PublishResult
 
-            return asdict(index_issue(settings(), PublishResult(**published)))
+            return asdict(index_day(settings(), PublishResult(**published)))
 
         @task(execution_timeout=timedelta(minutes=10))
         @fail_fast_on_terminal
         def verify(published: dict[str, Any], indexed: dict[str, Any]) -> dict[str, Any]:
-            from pipeline.stages import IndexResult, PublishResult, verify_issue
+            from airflow.sdk.exceptions import AirflowFailException
 
-            return verify_issue(settings(), PublishResult(**published), IndexResult(**indexed))
+            from pipeline.dag_tasks import verify as verify_day
+            from pipeline.stages import IndexResult, PublishResult
+
+            summary, incomplete = verify_day(settings(), PublishResult(**published), IndexResult(**indexed))
+            if incomplete:  # the good pages are indexed; the run still fails (the CLI exits 3)
+                raise AirflowFailException(f"{summary['issue_id']} incomplete: {incomplete}")
+            return summary
 
         pages = plan_pages()
         processed = process_page.expand(page=pages)

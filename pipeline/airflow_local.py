@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -18,6 +20,8 @@ from pipeline.config import Settings, load_paper
 from pipeline.errors import PipelineError
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
+QUIET_LOGGERS = ("kafka=WARNING elasticsearch=WARNING elastic_transport=WARNING urllib3=WARNING "
+                 "sqlalchemy=WARNING alembic=WARNING httpx=WARNING uvicorn.access=WARNING")
 
 
 def airflow_env(settings: Settings, home: Path | None = None) -> dict[str, str]:
@@ -30,7 +34,9 @@ def airflow_env(settings: Settings, home: Path | None = None) -> dict[str, str]:
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
         AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="True",
-        AIRFLOW__LOGGING__LOGGING_LEVEL=env.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING"),
+        # INFO: each task's log says what it did (day, folder, counts); the chatty clients stay at WARNING
+        AIRFLOW__LOGGING__LOGGING_LEVEL=env.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO"),
+        AIRFLOW__LOGGING__NAMESPACE_LEVELS=env.get("AIRFLOW__LOGGING__NAMESPACE_LEVELS", QUIET_LOGGERS),
         INKSTREAM_DATA_DIR=str(settings.data_dir),
         INKSTREAM_SOURCE_ROOT=str(settings.source_root),
         INKSTREAM_PAPERS_DIR=str(settings.papers_dir),
@@ -52,13 +58,20 @@ def migrate(env: dict[str, str]) -> None:
     marker.write_text("ok")
 
 
-def dag_test(env: dict[str, str], dag_id: str, days: list[date]) -> list[dict[str, Any]]:
-    """Run ``dag.test()`` for each day in a child process; returns one result per day."""
+def dag_test(
+    env: dict[str, str], dag_id: str, days: list[date | str], check: bool = True, output: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Run ``dag.test()`` for each day in a child process; returns one result per day (run state
+    and task states). A day given as ``"manual:YYYY-MM-DD"`` runs as a manual run with no logical
+    date and the day as its param. ``check``: raise unless every run succeeded; ``output``
+    collects the child's output (the task logs)."""
     migrate(env)
-    cmd = [sys.executable, "-m", "pipeline.airflow_local", dag_id, *[d.isoformat() for d in days]]
+    cmd = [sys.executable, "-m", "pipeline.airflow_local", dag_id, *[str(d) for d in days]]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if output is not None:
+        output.append(proc.stdout + proc.stderr)
     results = [json.loads(line[7:]) for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-    if proc.returncode != 0 or len(results) != len(days):
+    if proc.returncode not in (0, 1) or len(results) != len(days) or (check and proc.returncode != 0):
         tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
         raise PipelineError(f"dag.test of {dag_id} failed (exit {proc.returncode}):\n{tail}")
     return results
@@ -75,9 +88,11 @@ def _child(dag_id: str, days: list[str]) -> int:  # pragma: no cover - runs unde
     dag = bag.get_dag(dag_id)
     code = 0
     for day in days:
-        tz = "Asia/Shanghai"
-        logical = pendulum.parse(day, tz=tz).add(hours=7)
-        run = dag.test(logical_date=logical)
+        if day.startswith("manual:"):  # a manual run of a day: no logical date, the day as the param
+            day = day.split(":", 1)[1]
+            run = dag.test(logical_date=None, run_conf={"day": day})
+        else:
+            run = dag.test(logical_date=pendulum.parse(day, tz="Asia/Shanghai").add(hours=7))
         tis = {ti.task_id + (f"[{ti.map_index}]" if ti.map_index >= 0 else ""): str(ti.state)
                for ti in run.get_task_instances()}
         print("RESULT " + json.dumps({"day": day, "run_id": run.run_id, "state": str(run.state), "tasks": tis}))
@@ -152,20 +167,106 @@ def run_demo(settings: Settings, keep_running: bool, console: Any) -> None:
         servers.down(settings.data_dir)
 
 
-def standalone(settings: Settings, port: int) -> None:
-    """``airflow standalone`` with the project's DAGs (SQLite; examples off)."""
+def standalone_env(settings: Settings, host: str, port: int) -> dict[str, str]:
     env = airflow_env(settings)
+    url_host = f"[{host}]" if ":" in host else ("localhost" if host in ("0.0.0.0", "127.0.0.1") else host)
     env.update(
+        AIRFLOW__API__HOST=host,
         AIRFLOW__API__PORT=str(port),
-        AIRFLOW__API__BASE_URL=f"http://localhost:{port}",
+        AIRFLOW__API__BASE_URL=f"http://{url_host}:{port}",
         AIRFLOW__CORE__PARALLELISM="4",
         AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS="False",
+        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="admin:admin",
+        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(password_file(env)),
     )
+    return env
+
+
+def password_file(env: dict[str, str]) -> Path:
+    return Path(env["AIRFLOW_HOME"]) / "simple_auth_manager_passwords.json.generated"
+
+
+def ensure_password(path: Path, user: str = "admin") -> None:
+    """Generate the UI user's password into ``path`` (mode 0600) before Airflow starts, so Airflow
+    finds it there and does not print it."""
+    passwords: dict[str, str] = {}
+    if path.is_file() and path.read_text(encoding="utf-8").strip():
+        passwords = json.loads(path.read_text(encoding="utf-8"))
+    if user in passwords:
+        return
+    passwords[user] = secrets.token_urlsafe(16)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(passwords) + "\n")
+
+
+def standalone(settings: Settings, host: str, port: int, stop_timeout_s: float = 20.0) -> int:
+    """``airflow standalone`` with the project's DAGs (SQLite; examples off), the API server on
+    ``host:port`` (127.0.0.1 unless told otherwise). Airflow runs in its own process group: Ctrl-C
+    or SIGTERM stops the whole group (scheduler, dag-processor, api-server, triggerer), SIGKILL
+    after ``stop_timeout_s``. Returns Airflow's exit status."""
+    env = standalone_env(settings, host, port)
     migrate(env)
-    home = Path(env["AIRFLOW_HOME"])
-    print(f"Airflow UI: http://localhost:{port}  (user 'admin'; the password is printed by Airflow below "
-          f"and stored in {home}/simple_auth_manager_passwords.json.generated)")
-    os.execvpe(sys.executable, [sys.executable, "-m", "airflow", "standalone"], env)
+    pw = password_file(env)
+    ensure_password(pw)
+    print(f"Airflow UI: {env['AIRFLOW__API__BASE_URL']}  (user 'admin'; password in {pw})", flush=True)
+    proc = subprocess.Popen([sys.executable, "-m", "airflow", "standalone"], env=env, start_new_session=True)
+    stopping: list[int] = []
+
+    def stop(signum: int, _frame: Any) -> None:
+        stopping.append(signum)
+        _signal_group(proc.pid, signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        while True:
+            try:
+                code = proc.wait(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        if stopping:
+            print("Airflow stopping ...", flush=True)
+    finally:
+        stop_group(proc.pid, stop_timeout_s)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 130 if stopping else code
+
+
+def _signal_group(pgid: int, sig: int) -> bool:
+    try:
+        os.killpg(pgid, sig)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def stop_group(pgid: int, timeout_s: float) -> None:
+    """SIGTERM every process of the group, SIGKILL what is left after ``timeout_s``."""
+    if not _signal_group(pgid, signal.SIGTERM):
+        return
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not _group_alive(pgid):
+            return
+        time.sleep(0.2)
+    _signal_group(pgid, signal.SIGKILL)
+
+
+def _group_alive(pgid: int) -> bool:
+    """A process of the group is alive and not a zombie (Linux /proc; else: killpg succeeds)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return _signal_group(pgid, 0)
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
 
 
 if __name__ == "__main__":  # pragma: no cover

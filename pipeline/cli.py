@@ -551,11 +551,15 @@ def kibana_import(
 @app.command()
 def airflow(
     port: Annotated[int, typer.Option(help="UI / API port")] = 8080,
+    host: Annotated[str, typer.Option(help="address the UI / API binds (0.0.0.0: every interface)")] = "127.0.0.1",
 ) -> None:
-    """Start Airflow locally (standalone, SQLite, the project's DAGs, examples off)."""
+    """Start Airflow locally (standalone, SQLite, the project's DAGs, examples off) until Ctrl-C or
+    SIGTERM, which stop all its processes. The admin password is generated into a file it names."""
     from pipeline.airflow_local import standalone
 
-    standalone(_settings(), port)
+    code = standalone(_settings(), host, port)
+    if code:
+        raise typer.Exit(code=code)
 
 
 @app.command()

@@ -108,6 +108,9 @@ class Settings(BaseSettings):
     es: ElasticsearchSettings = ElasticsearchSettings()
     limits: Limits = Limits()
     enrichment_backend: Literal["crf", "jieba", "lac"] = "crf"
+    #: Airflow: how long after a day's run is due its issue may still arrive; past it a missing
+    #: issue is skipped (``INKSTREAM_ISSUE_WAIT_S``; the DAG's sensor timeout too)
+    issue_wait_s: float = Field(default=3600.0, gt=0)
 
     @field_validator("data_dir", "source_root", "papers_dir")
     @classmethod
@@ -179,6 +182,27 @@ def _extra(conn: Mapping[str, Any]) -> dict[str, Any]:
     return dict(extra)
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class PublicationCalendar(BaseModel):
+    """The days a paper publishes: ``[calendar]`` in ``papers/<id>.toml``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: days of the week with an issue
+    weekdays: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = WEEKDAYS
+    #: dates without an issue although their weekday has one (holidays, breaks)
+    no_issue: tuple[date, ...] = ()
+    #: dates with an issue although their weekday has none (special editions)
+    extra_issue: tuple[date, ...] = ()
+
+    def publishes_on(self, day: date) -> bool:
+        if day in self.extra_issue:
+            return True
+        return day not in self.no_issue and WEEKDAYS[day.weekday()] in self.weekdays
+
+
 class PaperConfig(BaseModel):
     """A newspaper is configuration: ``papers/<id>.toml``."""
 
@@ -192,6 +216,7 @@ class PaperConfig(BaseModel):
     schedule: str = "0 7 * * *"
     source: Literal["directory"] = "directory"
     banners: tuple[str, ...] = ()
+    calendar: PublicationCalendar = PublicationCalendar()
 
 
 def load_paper(settings: Settings, paper_id: str | None = None) -> PaperConfig:

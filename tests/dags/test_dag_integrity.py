@@ -38,9 +38,11 @@ def test_newspaper_ingest_shape(dagbag) -> None:  # type: ignore[no-untyped-def]
     assert set(dag.task_ids) == {"wait_for_issue", "plan_pages", "process_page", "publish", "index", "verify"}
     assert dag.catchup is True and "inkstream" in dag.tags
     sensor = dag.get_task("wait_for_issue")
-    assert sensor.mode == "reschedule"
+    assert sensor.mode == "reschedule" and sensor.soft_fail  # a missing issue skips the day, never fails it
+    assert sensor.timeout <= 6 * 3600  # and holds no run slot for half a day
     assert type(dag.get_task("process_page")).__name__.endswith("MappedOperator")  # one task per page
-    assert dag.get_task("publish").trigger_rule == "all_done"
+    assert dag.get_task("publish").trigger_rule == "none_skipped"  # runs after failed pages, not on skipped days
+    assert "day" in dag.params  # a manual run of any day, with no logical date to collide with
     for task in dag.tasks:
         assert task.retries >= 2, task.task_id
     assert str(dag.timezone) == "Asia/Shanghai"  # runs at 07:00 Beijing time, one per issue day

@@ -15,7 +15,7 @@ from tests.conftest import copy_sample_issue
 DAY = date(2026, 11, 19)
 
 
-def test_dag_run_publishes_indexes_and_articles_are_searchable(settings: Settings, tmp_path: Path) -> None:
+def test_dag_run_indexes_the_good_pages_and_fails_on_a_bad_one(settings: Settings, tmp_path: Path) -> None:
     root = copy_sample_issue(tmp_path, DAY)
     (root / "grrb" / DAY.isoformat() / "03.txt").write_bytes(b"\x00\x01\x02" * 1000)  # one broken page
     s = settings.model_copy(update={"source_root": root})
@@ -26,11 +26,17 @@ def test_dag_run_publishes_indexes_and_articles_are_searchable(settings: Setting
     env["INKSTREAM_ES__URL"] = "http://127.0.0.1:9"
     env["AIRFLOW_CONN_INKSTREAM_ELASTICSEARCH"] = json.dumps(
         {"conn_type": "http", "host": es_url.hostname, "port": es_url.port, "extra": {"verify_certs": True}})
-    [result] = dag_test(env, "newspaper_ingest", [DAY])
-    assert result["state"] == "success", result
+    logs: list[str] = []
+    [result] = dag_test(env, "newspaper_ingest", [DAY], check=False, output=logs)
+    # the same rule as the CLI's exit status 3: the good pages are published and indexed, the run fails
+    assert result["state"] == "failed", result
     tasks = result["tasks"]
     assert tasks["wait_for_issue"] == tasks["plan_pages"] == tasks["publish"] == "success"
-    assert tasks["index"] == tasks["verify"] == "success"
+    assert tasks["index"] == "success" and tasks["verify"] == "failed"
+    # the final task's log names the failed page and why; the other tasks say what they did
+    assert "page 3 failed at" in logs[0] and f"grrb-{DAY} incomplete" in logs[0]
+    assert f"grrb {DAY}: issue ready in" in logs[0] and f"grrb {DAY}: 4 page(s) [1, 2, 3, 4]" in logs[0]
+    assert "published" in logs[0] and "consumed" in logs[0]
     pages = {k: v for k, v in tasks.items() if k.startswith("process_page[")}
     assert len(pages) == 4 and sorted(pages.values()) == ["failed", "success", "success", "success"]
     es = client.make_client(s.es)
