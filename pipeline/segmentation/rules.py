@@ -42,7 +42,7 @@ class SegmentationRules(BaseModel):
     actor_pattern: str
     affinity_max_df: int
     max_open_articles: int
-    scored_window: int = 8
+    scored_window: int = 4
     join_min_score: float
     join_sure_score: float
     join_lookahead_margin: float
