@@ -39,7 +39,7 @@ from pipeline.models import BlockKind, PageSplit, Subhead
 from pipeline.segmentation import bylines
 from pipeline.segmentation.charlm import BOS, char_lm
 from pipeline.segmentation.rules import DEFAULT_RULES, SegmentationRules
-from pipeline.segmentation.segmenter import Unit, _Art, _Blk, _Segmenter, classify, ends_sentence
+from pipeline.segmentation.segmenter import Unit, _Art, _Blk, _Segmenter, ends_sentence
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 ACTIONS = ("new_title", "new_body", "title", "sub", "pnew", "pjoin", "banner")
@@ -223,10 +223,8 @@ def _short_first_clause(text: str) -> bool:
 
 class ScoredSegmenter(_Segmenter):
     def __init__(self, text: str, rules: SegmentationRules, model: Model) -> None:
-        super().__init__(text, rules)
+        super().__init__(text, rules, fix_kinds=False)  # each unit's shape, without the rules' fix-ups
         self.model = model
-        for unit in self.units:  # the shape of each unit, without the rule segmenter's fix-ups
-            unit.kind = classify(unit, rules)
         self.prev_action = "start"
         self.prev_art: _Art | None = None
         self._state_cache: dict[int, tuple[int, tuple[Feats, bool, int, dict[str, float]]]] = {}
@@ -268,7 +266,10 @@ class ScoredSegmenter(_Segmenter):
             return found[1]
         coh: dict[int, float] = {}
         for gram in set(self._grams(unit.text)):
-            owners = [k for k in self._owners.get(gram, ()) if k in window]
+            held = self._owners.get(gram)
+            if not held:
+                continue
+            owners = [k for k in held if k in window]
             if owners:
                 share = 1.0 / len(owners)
                 for key in owners:

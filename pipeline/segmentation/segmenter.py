@@ -183,21 +183,22 @@ def word_crosses_cut(left: str, right: str) -> bool:
 
 
 class _Segmenter:
-    def __init__(self, text: str, rules: SegmentationRules) -> None:
+    def __init__(self, text: str, rules: SegmentationRules, fix_kinds: bool = True) -> None:
         self.rules = rules
         self.units = split_units(text, rules)
         for unit in self.units:
             unit.kind = classify(unit, rules)
-        for n, (prev, unit) in enumerate(zip(self.units, self.units[1:], strict=False), 1):
-            after = self.units[n + 1] if n + 1 < len(self.units) else None
-            starts_next = after is not None and (after.kind == "byline" or rules.dateline.match(after.text))
-            starts_here = unit.kind == "byline" or rules.dateline.match(unit.text) is not None
-            if starts_here and prev.kind == "para" and len(prev.text) <= rules.max_subhead_chars + 6 \
-                    and prev.text.rstrip(rules.closers)[-1:] in "!?！？" and "。" not in prev.text:
-                prev.kind = "title"  # a short exclamation or question right before a byline: 这个冬天不太冷!
-            if unit.kind == "title" and prev.kind == "byline" and not prev.text.startswith(("(", "（")) \
-                    and not starts_next:
-                unit.kind = "para"  # a standalone byline is followed by the body, not by a title
+        if fix_kinds:  # the rule segmenter reads a few units differently in context
+            for n, (prev, unit) in enumerate(zip(self.units, self.units[1:], strict=False), 1):
+                after = self.units[n + 1] if n + 1 < len(self.units) else None
+                starts_next = after is not None and (after.kind == "byline" or rules.dateline.match(after.text))
+                starts_here = unit.kind == "byline" or rules.dateline.match(unit.text) is not None
+                if starts_here and prev.kind == "para" and len(prev.text) <= rules.max_subhead_chars + 6 \
+                        and prev.text.rstrip(rules.closers)[-1:] in "!?！？" and "。" not in prev.text:
+                    prev.kind = "title"  # a short exclamation or question right before a byline: 这个冬天不太冷!
+                if unit.kind == "title" and prev.kind == "byline" and not prev.text.startswith(("(", "（")) \
+                        and not starts_next:
+                    unit.kind = "para"  # a standalone byline is followed by the body, not by a title
         self.arts: list[_Art] = []
         self.blocks: list[_Blk] = []
         self.cur: _Art | None = None
