@@ -345,3 +345,87 @@ def search(
         highlight = hit.get("highlight", {})
         snippet = (highlight.get("body") or highlight.get("headline") or [""])[0]
         yield {"score": hit.get("_score"), "snippet": snippet, **hit["_source"]}
+
+
+#: the entity kinds the report draws (document field -> its terms aggregation)
+REPORT_ENTITY_FIELDS = ("persons", "organisations", "places")
+
+
+def report_aggregations(es: Elasticsearch, settings: ElasticsearchSettings, latest: int = 15) -> dict[str, Any]:
+    """The raw aggregations of ``inkstream report`` (shaped by ``pipeline.report``, which stays pure):
+    articles per day, top entities with the names they share articles with, metrics by unit then
+    subject, articles per place for the map, the latest articles. ``TransportError`` passes
+    through for the CLI to explain."""
+    es.indices.refresh(index=settings.alias)
+    cooccurring = {f: {"terms": {"field": f, "size": 8}} for f in ("persons", "organisations")}
+    res = es.search(
+        index=settings.alias,
+        size=latest,
+        sort=[{"issue_date": "desc"}, {"page": "asc"}],
+        source=["issue_date", "page", "headline", "persons", "organisations"],
+        aggs={
+            "per_day": {"date_histogram": {"field": "issue_date", "calendar_interval": "day", "min_doc_count": 1}},
+            **{f: {"terms": {"field": f, "size": 40}} for f in REPORT_ENTITY_FIELDS},
+            "pairs_persons": {"terms": {"field": "persons", "size": 30}, "aggs": cooccurring},
+            "pairs_organisations": {"terms": {"field": "organisations", "size": 30}, "aggs": cooccurring},
+            "map_places": {"terms": {"field": "places", "size": 300}},
+            "metrics": {
+                "nested": {"path": "metrics"},
+                "aggs": {
+                    "units": {
+                        "terms": {"field": "metrics.unit", "size": 10},
+                        "aggs": {
+                            "subjects": {
+                                "terms": {"field": "metrics.subject", "size": 6, "missing": ""},
+                                "aggs": {
+                                    "low": {"min": {"field": "metrics.value"}},
+                                    "high": {"max": {"field": "metrics.value"}},
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    )
+    return {"total": res["hits"]["total"]["value"], "aggregations": res["aggregations"],
+            "latest": [h["_source"] for h in res["hits"]["hits"]]}
+
+
+def report_metric_key(unit: str, subject: str | None) -> str:
+    """The ``metric_articles`` bucket key of (unit, subject); subject ``None`` stands for any subject."""
+    return unit + "\x1f" + ("\x1e" if subject is None else subject)
+
+
+def report_trends(
+    es: Elasticsearch,
+    settings: ElasticsearchSettings,
+    names: dict[str, list[str]],
+    metrics: list[tuple[str, str | None]],
+) -> dict[str, Any]:
+    """Articles per issue date naming each of ``names`` (field -> canonical names), and articles
+    with a metric of each (unit, subject) in ``metrics`` (subject ``""``: none; ``None``: any),
+    keyed ``report_metric_key(unit, subject)``: the report's trends and metric article counts."""
+
+    def metric_filter(unit: str, subject: str | None) -> dict[str, Any]:
+        clauses: dict[str, Any] = {"filter": [{"term": {"metrics.unit": unit}}]}
+        if subject:
+            clauses["filter"].append({"term": {"metrics.subject": subject}})
+        elif subject == "":
+            clauses["must_not"] = [{"exists": {"field": "metrics.subject"}}]
+        return {"nested": {"path": "metrics", "query": {"bool": clauses}}}
+
+    aggs: dict[str, Any] = {
+        "per_day": {
+            "date_histogram": {"field": "issue_date", "calendar_interval": "day", "min_doc_count": 1},
+            "aggs": {
+                f: {"terms": {"field": f, "include": sorted(v), "size": max(len(v), 1)}}
+                for f, v in names.items() if v
+            },
+        },
+    }
+    if metrics:
+        aggs["metric_articles"] = {"filters": {"filters": {
+            report_metric_key(unit, subject): metric_filter(unit, subject) for unit, subject in metrics}}}
+    res = es.search(index=settings.alias, size=0, aggs=aggs)
+    return res["aggregations"]
