@@ -388,12 +388,12 @@ def eval_segmentation(
 def _eval_generated(recipe: str | None, verbose: bool, as_json: bool) -> None:
     """Scores on the generated pages (docs/golden-pages.md), per recipe and text split."""
     from pipeline.evaluation.pagegen import RECIPES, evaluate_generated, generated_pages
-    from pipeline.evaluation.segmentation import paper_banners
-    from pipeline.segmentation import DEFAULT_RULES, segment_page
+    from pipeline.segmentation import segment_page
+    from pipeline.segmentation.training import bank_rules
 
     if recipe and recipe not in RECIPES:
         raise _fail(ValueError(f"unknown recipe {recipe!r}; one of {', '.join(RECIPES)}"))
-    rules = DEFAULT_RULES.for_paper(paper_banners(Path("grrb"), _settings().papers_dir))
+    rules = bank_rules()  # the vocabulary the generated pages are segmented with in training and the gate
     pages = [p for p in generated_pages() if recipe in (None, p.recipe)]
     result = evaluate_generated(pages, lambda text: segment_page(text, rules))
     if as_json:

@@ -113,7 +113,7 @@ def split_units(text: str, rules: SegmentationRules = DEFAULT_RULES) -> list[Uni
                 join = (
                     not line[3]
                     and full
-                    and (group[0][3] or len(group) > 1)
+                    and (group[0][3] or len(group) > 1 or not is_title_like(group[0][0], rules))
                     and not (ends_sentence(prev, rules) and is_title_like(line[0], rules))
                 )
             else:
