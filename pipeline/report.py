@@ -82,6 +82,7 @@ def shape(raw: dict[str, Any], trends: dict[str, Any], tops: dict[str, list[str]
         **{kind: _buckets(aggs[kind])[:10] for kind in KIND_TITLES},
         "trends": {"days": days, "series": series},
         "points": place_points(_buckets(aggs["map_places"])),
+        "places_named": len(aggs["map_places"]["buckets"]),
         "pairs": cooccurring_pairs(aggs["pairs_persons"]["buckets"] + aggs["pairs_organisations"]["buckets"]),
         "metrics": metric_groups(aggs["metrics"]["units"]["buckets"],
                                  trends.get("metric_articles", {}).get("buckets", {})),
@@ -225,7 +226,7 @@ def _trend(kind: str, days: list[str], series: dict[str, list[int]]) -> str:
     return f'<div class="panel"><h3>{_esc(title)}</h3>{_svg(title, w, h, "".join(parts))}</div>'
 
 
-def _map(points: list[dict[str, Any]], labels: int = 14) -> str:
+def _map(points: list[dict[str, Any]], named: int | None = None, labels: int = 14) -> str:
     title = "Places on the map"
     lon0, lon1, lat0, lat1 = CHINA_BOX
     scale = 13.0  # pixels per degree of latitude; longitude shrunk by cos(35°) (equirectangular)
@@ -257,7 +258,9 @@ def _map(points: list[dict[str, Any]], labels: int = 14) -> str:
         parts.append(f'<text x="{x + 7:.1f}" y="{y - 5:.1f}" font-size="12" class="halo">{_esc(p["name"])}</text>')
     outside = len(points) - len(inside)
     note = (f"{len(inside)} places in the box {lon0}–{lon1}°E, {lat0}–{lat1}°N; circle area ~ articles"
-            + (f"; {outside} outside the box not drawn" if outside else ""))
+            + (f"; {outside} outside the box not drawn" if outside else "")
+            + (f"; {named - len(points)} of {named} place names have no coordinates in the division table"
+               if named is not None and named > len(points) else ""))
     body = _svg(title, w, h, "".join(parts)) if inside else "<p>no coordinates indexed</p>"
     return _section(title, body, _esc(note))
 
@@ -334,7 +337,7 @@ def render(data: dict[str, Any], title: str = "inkstream report", embed_font: bo
         _section("Entity trends", '<div class="grid">' + "".join(
             _trend(kind, trends["days"], trends["series"].get(kind, {})) for kind in KIND_TITLES) + "</div>",
             "articles per issue date naming each of the most frequent names"),
-        '<div class="grid">' + _map(data["points"]) + _pairs(data["pairs"]) + "</div>",
+        '<div class="grid">' + _map(data["points"], data.get("places_named")) + _pairs(data["pairs"]) + "</div>",
         _metrics(data["metrics"]),
         _latest(data["latest"]),
     ])
