@@ -198,7 +198,7 @@ def _trend(kind: str, days: list[str], series: dict[str, list[int]]) -> str:
     title = f"{KIND_TITLES[kind]} per issue date"
     if not days or not series:
         return f'<div class="panel"><h3>{_esc(title)}</h3><p>no data</p></div>'
-    w, h, left, right, top_pad, bottom = 420, 230, 30, 130, 15, 40
+    w, h, left, right, top_pad, bottom = 380, 230, 30, 125, 15, 40
     top = max(max(v) for v in series.values()) or 1
     step = (w - left - right) / max(len(days) - 1, 1)
 
@@ -257,7 +257,7 @@ def _map(points: list[dict[str, Any]], named: int | None = None, labels: int = 1
         x, y = xy(p["lat"], p["lon"])
         parts.append(f'<text x="{x + 7:.1f}" y="{y - 5:.1f}" font-size="12" class="halo">{_esc(p["name"])}</text>')
     outside = len(points) - len(inside)
-    note = (f"{len(inside)} places in the box {lon0}–{lon1}°E, {lat0}–{lat1}°N; circle area ~ articles"
+    note = (f"{len(inside)} place(s) in the box {lon0}–{lon1}°E, {lat0}–{lat1}°N; circle area ~ articles"
             + (f"; {outside} outside the box not drawn" if outside else "")
             + (f"; {named - len(points)} of {named} place names have no coordinates in the division table"
                if named is not None and named > len(points) else ""))
