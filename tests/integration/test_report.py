@@ -34,14 +34,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import websockets.sync.client as websockets_sync
 from PIL import Image, ImageStat
 
 from pipeline import report
 from pipeline.config import Settings
 from pipeline.indexing import client
 from pipeline.stages import run_issue
-
-websockets_sync = pytest.importorskip("websockets.sync.client")
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
