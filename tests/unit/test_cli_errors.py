@@ -89,7 +89,7 @@ def test_bad_dates_are_usage_errors(tmp_path: Path, verb: list[str], value: str,
 @SLOW
 @given(query=queries, size=st.integers(0, 10_000))
 def test_search_with_elasticsearch_down_says_inkstream_up(tmp_path: Path, query: str, size: int) -> None:
-    res = _invoke(["search", query, "--size", str(size)], tmp_path)
+    res = _invoke(["search", "--size", str(size), "--", query], tmp_path)  # '--': a query may start with '-'
     _assert_clean(res, {FAILURE})
     assert "inkstream up" in res.output
 
