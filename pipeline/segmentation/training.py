@@ -168,12 +168,6 @@ def fit(decisions: Sequence[Decision], steps: int = 400, rate: float = 0.05, l2:
     return Model(weights, {"steps": steps, "rate": rate, "l2": l2, "decisions": len(decisions)})
 
 
-def decision_accuracy(model: Model, decisions: Sequence[Decision]) -> float:
-    """Share of teacher-forced decisions the model gets right (a diagnostic, not the page score)."""
-    ok = sum(1 for cands, gold in decisions if max(range(len(cands)), key=lambda n: model.score(cands[n])) == gold)
-    return ok / len(decisions) if decisions else 0.0
-
-
 # ---------------------------------------------------------------------------- the fit and its report
 def pages_decisions(
     pages: Iterable[tuple[str, PageSplit]], rules: SegmentationRules = DEFAULT_RULES, policy: Model | None = None
