@@ -230,7 +230,8 @@ def _place(name: str, context: Counter[str]) -> Division | None:
     return options[0]
 
 
-def _place_model(div: Division) -> Place:
+def place_model(div: Division) -> Place:
+    """A division as the event's place: its province and city from the adcode, coordinates."""
     _, by_code = divisions()
     prov = by_code.get(div.adcode[:2] + "0" * (len(div.adcode) - 2))
     city = by_code.get(div.adcode[:4] + "0" * (len(div.adcode) - 4))
@@ -244,6 +245,25 @@ def _place_model(div: Division) -> Place:
         lon=div.lon,
     )
 
+
+def entities_from_spans(text: str, spans: Sequence[tuple[int, int, str]]) -> list[Entity]:
+    """Typed spans of a recogniser (CRF, LAC) -> entities; a LOC resolves to the division that the
+    other places of the text agree on (their province), with its place."""
+    by_name, _ = divisions()
+    provinces: Counter[str] = Counter(
+        by_name[text[s:e]][0].adcode[:2] for s, e, kind in spans if kind == "LOC" and text[s:e] in by_name
+    )
+    entities: list[Entity] = []
+    for s, e, kind in spans:
+        surface = text[s:e]
+        if kind == "LOC":
+            div = _place(surface, provinces)
+            canonical, place = (div.name, place_model(div)) if div else (surface, None)
+            entities.append(Entity(text=surface, type=EntityType.LOC, start=s, end=e, canonical=canonical,
+                                   place=place))
+        else:
+            entities.append(Entity(text=surface, type=EntityType(kind), start=s, end=e, canonical=surface))
+    return entities
 
 def short_forms(text: str, entities: Sequence[Entity], starts: set[int]) -> list[Entity]:
     """省总, 贵州省总, 全总 as ORG, ``canonical`` = the full name seen in the article. ``starts``:
@@ -308,7 +328,7 @@ def extract_entities(text: str, tokens: Sequence[Token]) -> list[Entity]:
         if div is None:
             continue
         entities.append(
-            Entity(text=word, type=EntityType.LOC, start=s, end=e, canonical=div.name, place=_place_model(div))
+            Entity(text=word, type=EntityType.LOC, start=s, end=e, canonical=div.name, place=place_model(div))
         )
     entities.sort(key=lambda x: (x.start, x.end))
     return entities

@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from pipeline.enrichment.entities import _place, _place_model, divisions, short_forms
-from pipeline.models import Entity, EntityType
+from pipeline.enrichment.entities import divisions, entities_from_spans, short_forms
+from pipeline.models import Entity
 
 
 @functools.cache
@@ -52,31 +52,7 @@ def extract_entities_lac(text: str) -> list[Entity]:
             prev[1] = end  # 中国石油 + 大庆油田; 延边 + 朝鲜族自治州
             continue
         spans.append([start, end, tag])
-    entities: list[Entity] = []
-    provinces: dict[str, int] = {}
-    for s, e, tag in spans:
-        if tag == "LOC" and text[s:e] in by_name:
-            code = by_name[text[s:e]][0].adcode[:2]
-            provinces[code] = provinces.get(code, 0) + 1
-    from collections import Counter
-
-    context = Counter(provinces)
-    for s, e, tag in spans:
-        surface = text[s:e]
-        if tag == "LOC":
-            div = _place(surface, context)
-            entities.append(
-                Entity(
-                    text=surface,
-                    type=EntityType.LOC,
-                    start=s,
-                    end=e,
-                    canonical=div.name if div else surface,
-                    place=_place_model(div) if div else None,
-                )
-            )
-        else:
-            entities.append(Entity(text=surface, type=EntityType(tag), start=s, end=e, canonical=surface))
+    entities = entities_from_spans(text, [(a, b, tag) for a, b, tag in spans])
     entities += short_forms(text, entities, {start for _, _, start in tokens})
     entities.sort(key=lambda x: (x.start, x.end))
     return entities

@@ -24,7 +24,6 @@ from __future__ import annotations
 import bisect
 import functools
 import threading
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -217,7 +216,7 @@ def extract_entities_crf(text: str, tokens: Sequence[Token]) -> list[Entity]:
     """``recognise`` as ``Entity`` objects: a place span that is several division names
     (杭州市西湖区) becomes one LOC per division; places resolve through the division table
     (the province mentioned in the same text breaks ties); short forms (省总) as in the rules."""
-    from pipeline.enrichment.entities import _place, _place_model, _split_places, short_forms
+    from pipeline.enrichment.entities import _split_places, entities_from_spans, short_forms
     from pipeline.enrichment.rules import divisions
 
     by_name, _ = divisions()
@@ -234,26 +233,7 @@ def extract_entities_crf(text: str, tokens: Sequence[Token]) -> list[Entity]:
                 spans.extend((ps, pe, "LOC") for ps, pe, _ in parts)
                 continue
         spans.append((s, e, kind))
-    provinces: Counter[str] = Counter(
-        by_name[text[s:e]][0].adcode[:2] for s, e, kind in spans if kind == "LOC" and text[s:e] in by_name
-    )
-    entities: list[Entity] = []
-    for s, e, kind in spans:
-        surface = text[s:e]
-        if kind == "LOC":
-            div = _place(surface, provinces)
-            entities.append(
-                Entity(
-                    text=surface,
-                    type=EntityType.LOC,
-                    start=s,
-                    end=e,
-                    canonical=div.name if div else surface,
-                    place=_place_model(div) if div else None,
-                )
-            )
-        else:
-            entities.append(Entity(text=surface, type=EntityType(kind), start=s, end=e, canonical=surface))
+    entities = entities_from_spans(text, spans)
     # 省总, 陕西省总: a short form may begin inside a place the model found (陕西省|总); the short
     # form wins (docs/entities.md: a place inside an organisation name is not a LOC)
     forms = short_forms(text, [x for x in entities if x.type is not EntityType.LOC], set(starts))

@@ -21,8 +21,9 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from pipeline.enrichment.entities import place_model
 from pipeline.enrichment.rules import LEXICON, Division, divisions, load_rules, short_name
-from pipeline.models import Article, Block, BlockKind, Byline, Entity, EntityType, Place
+from pipeline.models import Article, Block, BlockKind, Byline, Entity, EntityType
 
 _HAN = re.compile(r"^[\u4e00-\u9fff·]+$")
 ROLE_LABELS = {"reporter": "记者", "correspondent": "通讯员", "photographer": "摄影"}
@@ -451,21 +452,6 @@ def resolve_place(text: str, name: str, start: int, end: int) -> Division | None
                 return None
             return scored[0][1]
     return None
-
-
-def place_model(div: Division) -> Place:
-    _, by_code = divisions()
-    prov = by_code.get(div.adcode[:2] + "0" * (len(div.adcode) - 2))
-    city = by_code.get(div.adcode[:4] + "0" * (len(div.adcode) - 4))
-    return Place(
-        adcode=div.adcode,
-        name=div.name,
-        province=prov.name if prov else None,
-        city=city.name if city and div.level != "province" else None,
-        county=div.name if div.level == "county" else None,
-        lat=div.lat,
-        lon=div.lon,
-    )
 
 
 def _resolve_places(text: str, entities: list[Entity]) -> list[Entity]:

@@ -39,7 +39,7 @@ from pipeline.models import BlockKind, PageSplit, Subhead
 from pipeline.segmentation import bylines
 from pipeline.segmentation.charlm import BOS, char_lm
 from pipeline.segmentation.rules import DEFAULT_RULES, SegmentationRules
-from pipeline.segmentation.segmenter import Unit, _Art, _Blk, _Segmenter, ends_sentence
+from pipeline.segmentation.segmenter import Unit, _Art, _Blk, _Segmenter, ends_sentence, finish
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 ACTIONS = ("new_title", "new_body", "title", "sub", "pnew", "pjoin", "banner")
@@ -569,8 +569,4 @@ class ScoredSegmenter(_Segmenter):
 def segment_scored(text: str, rules: SegmentationRules = DEFAULT_RULES, model: Model | None = None) -> PageSplit:
     seg = ScoredSegmenter(text, rules, model or default_model())
     seg.run()
-    result = seg.result()
-    if not result.articles:
-        reason = "empty page" if not seg.units else "no recognisable article on the page"
-        result.warnings.append(reason)
-    return result
+    return finish(seg)

@@ -568,6 +568,11 @@ def segment_rules(text: str, rules: SegmentationRules = DEFAULT_RULES) -> PageSp
     """Split one decoded page with the hand-set rules (the baseline the scored segmenter replaced)."""
     seg = _Segmenter(text, rules)
     seg.run()
+    return finish(seg)
+
+
+def finish(seg: _Segmenter) -> PageSplit:
+    """A segmenter's result, with the reason when the page gave no article."""
     result = seg.result()
     if not result.articles:
         reason = "empty page" if not seg.units else "no recognisable article on the page"
