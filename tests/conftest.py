@@ -86,3 +86,18 @@ def copy_sample_issue(tmp_path: Path, day: date, paper: str = "grrb") -> Path:
     root = tmp_path / "issues"
     shutil.copytree(ROOT / "samples" / "issues" / paper / day.isoformat(), root / paper / day.isoformat())
     return root
+
+
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The environment of an ``inkstream`` subprocess that talks to the test's servers and topics."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INKSTREAM_")}
+    env.update({
+        "INKSTREAM_DATA_DIR": str(settings.data_dir),
+        "INKSTREAM_KAFKA__BOOTSTRAP_SERVERS": json.dumps(settings.kafka.bootstrap_servers),
+        "INKSTREAM_KAFKA__ARTICLES_TOPIC": settings.kafka.articles_topic,
+        "INKSTREAM_KAFKA__ISSUES_TOPIC": settings.kafka.issues_topic,
+        "INKSTREAM_KAFKA__DEADLETTER_TOPIC": settings.kafka.deadletter_topic,
+        "INKSTREAM_ES__URL": settings.es.url,
+        "INKSTREAM_ES__ALIAS": settings.es.alias,
+    })
+    return env

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 
 from pipeline.config import Settings
 from pipeline.evaluation.golden import render_file
 from pipeline.indexing import client
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cli_env
 
 
 def test_cli_run_with_two_workers_indexes_every_sample_issue(settings: Settings) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INKSTREAM_")}
-    env.update({
-        "INKSTREAM_DATA_DIR": str(settings.data_dir),
-        "INKSTREAM_KAFKA__BOOTSTRAP_SERVERS": json.dumps(settings.kafka.bootstrap_servers),
-        "INKSTREAM_KAFKA__ARTICLES_TOPIC": settings.kafka.articles_topic,
-        "INKSTREAM_KAFKA__ISSUES_TOPIC": settings.kafka.issues_topic,
-        "INKSTREAM_KAFKA__DEADLETTER_TOPIC": settings.kafka.deadletter_topic,
-        "INKSTREAM_ES__URL": settings.es.url,
-        "INKSTREAM_ES__ALIAS": settings.es.alias,
-    })
+    env = cli_env(settings)
     proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--workers", "2", "--quiet"], env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]

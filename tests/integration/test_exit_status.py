@@ -4,7 +4,6 @@ good page; a dead broker fails a publish within its configured time, with no str
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -14,30 +13,16 @@ from pathlib import Path
 from pipeline.cli_errors import INCOMPLETE
 from pipeline.config import Settings
 from pipeline.indexing import client
-from tests.conftest import ROOT, copy_sample_issue
+from tests.conftest import ROOT, cli_env, copy_sample_issue
 
 DAY = date(2026, 11, 19)
-
-
-def _env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INKSTREAM_")}
-    env.update({
-        "INKSTREAM_DATA_DIR": str(settings.data_dir),
-        "INKSTREAM_KAFKA__BOOTSTRAP_SERVERS": json.dumps(settings.kafka.bootstrap_servers),
-        "INKSTREAM_KAFKA__ARTICLES_TOPIC": settings.kafka.articles_topic,
-        "INKSTREAM_KAFKA__ISSUES_TOPIC": settings.kafka.issues_topic,
-        "INKSTREAM_KAFKA__DEADLETTER_TOPIC": settings.kafka.deadletter_topic,
-        "INKSTREAM_ES__URL": settings.es.url,
-        "INKSTREAM_ES__ALIAS": settings.es.alias,
-    })
-    return env
 
 
 def test_run_with_a_bad_page_exits_3_and_indexes_every_good_page(settings: Settings, tmp_path: Path) -> None:
     root = copy_sample_issue(tmp_path, DAY)
     (root / "grrb" / DAY.isoformat() / "04.txt").write_bytes(bytes(range(256)) * 64)  # neither UTF-8 nor GB18030
     proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--date", DAY.isoformat(), "--source", str(root),
-                           "--workers", "1"], env=_env(settings), capture_output=True, text=True, timeout=300)
+                           "--workers", "1"], env=cli_env(settings), capture_output=True, text=True, timeout=300)
     assert proc.returncode == INCOMPLETE, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr
     assert "page 4 failed" in proc.stderr and "deadletter list" in proc.stderr
@@ -54,7 +39,7 @@ def test_run_with_a_bad_page_exits_3_and_indexes_every_good_page(settings: Setti
     (root / "grrb" / DAY.isoformat() / "04.txt").write_bytes(
         (ROOT / "samples" / "issues" / "grrb" / DAY.isoformat() / "04.txt").read_bytes())
     again = subprocess.run([sys.executable, "-m", "pipeline", "run", "--date", DAY.isoformat(), "--source", str(root),
-                            "--workers", "1", "--quiet"], env=_env(settings), capture_output=True, text=True,
+                            "--workers", "1", "--quiet"], env=cli_env(settings), capture_output=True, text=True,
                            timeout=300)
     assert again.returncode == 0, again.stderr[-3000:]
 
