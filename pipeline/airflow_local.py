@@ -105,7 +105,8 @@ def run_demo(settings: Settings, keep_running: bool, console: Any) -> None:
     """Local servers + the newspaper_ingest DAG for every sample day + a search."""
     from pipeline import servers
     from pipeline.indexing import client
-    from pipeline.stages import run_dir, source_for
+    from pipeline.sources import source_for
+    from pipeline.stages import run_dir
 
     started = time.monotonic()
     state = servers.read_state(settings.data_dir)

@@ -144,7 +144,7 @@ def extract(
 
 
 def _dates(settings: Settings, paper: str, day: str | None) -> list[date]:
-    from pipeline.stages import source_for
+    from pipeline.sources import source_for
 
     if day is not None:
         return [parse_day(day, "--date") or date.min]

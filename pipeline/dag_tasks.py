@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import Settings, load_paper
-from pipeline.stages import IndexResult, PublishResult, run_dir, source_for
+from pipeline.sources import source_for
+from pipeline.stages import IndexResult, PublishResult, run_dir
 
 log = logging.getLogger("inkstream.dag")
 
@@ -33,7 +34,7 @@ def check_issue(settings: Settings, paper_id: str, day: date, due: datetime, now
     """The issue of ``day`` is there, will not come (off the paper's calendar, or still missing
     ``settings.issue_wait_s`` after the run was ``due``), or may still come."""
     paper = load_paper(settings, paper_id)
-    folder = source_for(settings, paper).issue_dir(paper.id, day)
+    folder = source_for(settings, paper).where(paper.id, day)
     if not paper.calendar.publishes_on(day):
         wait = IssueWait(False, True, f"{paper.id} {day}: no issue on this day by the paper's calendar")
     elif source_for(settings, paper).is_ready(paper.id, day):
@@ -55,7 +56,7 @@ def plan(settings: Settings, paper_id: str, day: date) -> list[int]:
     paper = load_paper(settings, paper_id)
     pages = plan_pages(settings, paper.id, day)
     log.info("%s %s: %d page(s) %s in %s (%d expected)", paper.id, day, len(pages), pages,
-             source_for(settings, paper).issue_dir(paper.id, day), paper.pages)
+             source_for(settings, paper).where(paper.id, day), paper.pages)
     return pages
 
 

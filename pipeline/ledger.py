@@ -73,7 +73,7 @@ def _pages_expected(settings: Settings, paper: str, day: str) -> int | None:
 
     from pipeline.config import load_paper
     from pipeline.errors import PipelineError
-    from pipeline.stages import source_for
+    from pipeline.sources import source_for
 
     try:
         cfg = load_paper(settings, paper)

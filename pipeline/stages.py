@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.config import PaperConfig, Settings, load_paper
+from pipeline.config import Settings, load_paper
 from pipeline.connections import Connections, connections
 from pipeline.errors import CountMismatch, InvalidPage, PipelineError, SourceNotReady
 from pipeline.models import (
@@ -31,16 +31,12 @@ from pipeline.models import (
     issue_id,
 )
 from pipeline.publishing.records import now
-from pipeline.sources import DirectorySource
+from pipeline.sources import ArticleSource, Source, source_for
 
 if TYPE_CHECKING:
     from pipeline.continuations import JoinReport
 
 log = logging.getLogger(__name__)
-
-
-def source_for(settings: Settings, paper: PaperConfig) -> DirectorySource:
-    return DirectorySource(settings.source_root, settings.limits.max_page_bytes)
 
 
 def run_dir(settings: Settings, paper: str, issue_date: date, run_id: str) -> Path:
@@ -60,7 +56,7 @@ def plan_pages(settings: Settings, paper_id: str, issue_date: date) -> list[int]
     paper = load_paper(settings, paper_id)
     src = source_for(settings, paper)
     if not src.is_ready(paper.id, issue_date):
-        raise SourceNotReady(f"{paper.id} {issue_date}: no pages in {src.issue_dir(paper.id, issue_date)}")
+        raise SourceNotReady(f"{paper.id} {issue_date}: no pages in {src.where(paper.id, issue_date)}")
     return [p.page for p in src.get_issue(paper.id, issue_date).pages]
 
 
@@ -100,7 +96,8 @@ def process_page(settings: Settings, paper_id: str, issue_date: date, page: int,
     try:
         text = src.read_page(issue, ref)
         stage = "segmentation"
-        split = segment_page(text.text, DEFAULT_RULES.for_paper(paper.banners))
+        given = src.read_split(issue, ref, text) if isinstance(src, ArticleSource) else None
+        split = given if given is not None else segment_page(text.text, DEFAULT_RULES.for_paper(paper.banners))
         if not split.articles:
             raise InvalidPage(label, "; ".join(split.warnings) or "no articles")
         if len(split.articles) > settings.limits.max_articles_per_page:
@@ -150,7 +147,7 @@ def _text_or_base64(raw: bytes, truncated: bool) -> tuple[str, str]:
 
 
 def _dead_letter_page(
-    settings: Settings, src: DirectorySource, issue: Any, ref: PageRef, run_id: str, stage: str, error: InvalidPage
+    settings: Settings, src: Source, issue: Any, ref: PageRef, run_id: str, stage: str, error: InvalidPage
 ) -> None:
     from pipeline.publishing import deadletter_record, ensure_topics, publish
 

@@ -1,6 +1,20 @@
-"""Where issues come from. Adapters: they read files (later: HTTP)."""
+"""Where issues come from: adapters that turn a paper's published issues into pages
+(``Source``). ``source_for`` picks the one a paper's configuration names."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pipeline.sources.base import ArticleSource, Source
 from pipeline.sources.decoding import decode_page
 from pipeline.sources.directory import DirectorySource
 
-__all__ = ["DirectorySource", "decode_page"]
+if TYPE_CHECKING:
+    from pipeline.config import PaperConfig, Settings
+
+__all__ = ["ArticleSource", "DirectorySource", "Source", "decode_page", "source_for"]
+
+
+def source_for(settings: Settings, paper: PaperConfig) -> Source:
+    """The source of ``paper``'s issues (``source`` in ``papers/<id>.toml``)."""
+    return DirectorySource(settings.source_root, settings.limits.max_page_bytes)

@@ -25,6 +25,9 @@ class DirectorySource:
     def issue_dir(self, paper: str, issue_date: date) -> Path:
         return self.root / paper / issue_date.isoformat()
 
+    def where(self, paper: str, issue_date: date) -> str:
+        return str(self.issue_dir(paper, issue_date))
+
     def available_dates(self, paper: str) -> list[date]:
         base = self.root / paper
         if not base.is_dir():
