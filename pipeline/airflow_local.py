@@ -105,8 +105,8 @@ def run_demo(settings: Settings, keep_running: bool, console: Any) -> None:
     """Local servers + the newspaper_ingest DAG for every sample day + a search."""
     from pipeline import servers
     from pipeline.indexing import client
+    from pipeline.runner.staging import run_staging
     from pipeline.sources import source_for
-    from pipeline.stages import run_dir
 
     started = time.monotonic()
     state = servers.read_state(settings.data_dir)
@@ -133,8 +133,7 @@ def run_demo(settings: Settings, keep_running: bool, console: Any) -> None:
                   f"{', '.join(d.isoformat() for d in days)}")
     results = dag_test(env, "newspaper_ingest", days)
     for res in results:
-        summary_file = run_dir(settings, paper.id, date.fromisoformat(res["day"]), res["run_id"]) / "summary.json"
-        summary = json.loads(summary_file.read_text(encoding="utf-8")) if summary_file.is_file() else {}
+        summary = run_staging(settings, paper.id, date.fromisoformat(res["day"]), res["run_id"]).summary() or {}
         console.print(f"  {res['day']}  run {res['state']:8}  pages {summary.get('pages_ok')}  "
                       f"articles {summary.get('articles')}  entities {summary.get('entities')}  "
                       f"metrics {summary.get('metrics')}  indexed {summary.get('in_index')}  "

@@ -10,12 +10,12 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from pipeline.config import Settings, load_paper
+from pipeline.runner.staging import RunStaging, run_staging
 from pipeline.sources import source_for
-from pipeline.stages import IndexResult, PublishResult, run_dir
+from pipeline.stages import IndexResult, PublishResult
 
 log = logging.getLogger("inkstream.dag")
 
@@ -67,7 +67,7 @@ def publish(settings: Settings, paper_id: str, day: date, run_id: str, planned: 
     log.info("%s %s: published %d article(s) (%d entities, %d metrics, %d jump(s) joined) from pages %s "
              "of %s; failed pages %s; staged in %s; offsets %s", paper_id, day, res.articles, res.entities,
              res.metrics, res.jumps_joined, res.pages_ok, planned, res.pages_failed,
-             run_dir(settings, paper_id, day, run_id), json.dumps(res.offsets))
+             run_staging(settings, paper_id, day, run_id), json.dumps(res.offsets))
     return res
 
 
@@ -95,8 +95,8 @@ def verify(settings: Settings, published: PublishResult, indexed: IndexResult) -
 
 def incomplete(settings: Settings, published: PublishResult, summary: dict[str, Any]) -> list[str]:
     """One line per failed page (with the reason its dead letter gave) and per count that falls short."""
-    folder = run_dir(settings, published.paper, date.fromisoformat(published.issue_date), published.run_id)
-    problems = [_page_failure(folder, page) for page in published.pages_failed]
+    staged = run_staging(settings, published.paper, date.fromisoformat(published.issue_date), published.run_id)
+    problems = [_page_failure(staged, page) for page in published.pages_failed]
     dead = summary["dead_letters"] - len(published.pages_failed)
     if dead > 0:
         problems.append(f"{dead} article(s) dead-lettered while indexing (see `inkstream deadletter list`)")
@@ -108,10 +108,8 @@ def incomplete(settings: Settings, published: PublishResult, summary: dict[str, 
     return problems
 
 
-def _page_failure(folder: Path, page: int) -> str:
-    path = folder / f"page-{page:02d}.error.json"
-    try:
-        err = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return f"page {page}: failed (no error record in {folder}; see the process_page task's log)"
+def _page_failure(staged: RunStaging, page: int) -> str:
+    err = staged.page_error(page)
+    if err is None:
+        return f"page {page}: failed (no error record in {staged}; see the process_page task's log)"
     return f"page {page} failed at {err.get('stage')}: {err.get('error')}"

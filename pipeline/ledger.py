@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import textwrap
 from dataclasses import dataclass
 from typing import Any
@@ -12,15 +11,10 @@ from pipeline.models import ArticleEvent, DeadLetter
 
 
 def read_ledger(settings: Settings, paper: str | None = None, issue_date: str | None = None) -> list[dict[str, Any]]:
-    """Every run's summary.json under the staging folder, oldest first."""
-    rows = []
-    pattern = f"{paper or '*'}/{issue_date or '*'}/*/summary.json"
-    for path in settings.staging_dir.glob(pattern):
-        row = json.loads(path.read_text(encoding="utf-8"))
-        row["_mtime"] = path.stat().st_mtime
-        rows.append(row)
-    rows.sort(key=lambda r: (r["issue_id"], r["_mtime"]))
-    return rows
+    """Every run's summary in the staging area, oldest first."""
+    from pipeline.runner.staging import Staging
+
+    return Staging(settings.staging_dir).summaries(paper, issue_date)
 
 
 @dataclass

@@ -7,14 +7,11 @@ import base64
 import itertools
 import json
 import logging
-import re
-import shutil
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.config import Settings, load_paper
@@ -31,17 +28,13 @@ from pipeline.models import (
     issue_id,
 )
 from pipeline.publishing.records import now
+from pipeline.runner.staging import run_staging
 from pipeline.sources import ArticleSource, Source, source_for
 
 if TYPE_CHECKING:
     from pipeline.continuations import JoinReport
 
 log = logging.getLogger(__name__)
-
-
-def run_dir(settings: Settings, paper: str, issue_date: date, run_id: str) -> Path:
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)
-    return settings.staging_dir / paper / issue_date.isoformat() / safe
 
 
 # ------------------------------------------------------------------------------ plan
@@ -89,8 +82,7 @@ def process_page(settings: Settings, paper_id: str, issue_date: date, page: int,
     src = source_for(settings, paper)
     issue = src.get_issue(paper.id, issue_date)
     ref = next((p for p in issue.pages if p.page == page), None) or PageRef(page=page, file=f"{page:02d}.txt")
-    out_dir = run_dir(settings, paper.id, issue_date, run_id)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    staged = run_staging(settings, paper.id, issue_date, run_id)
     label = f"{paper.id}/{issue_date}/{page:02d}"
     stage = "source"
     try:
@@ -111,17 +103,10 @@ def process_page(settings: Settings, paper_id: str, issue_date: date, page: int,
     except Exception as exc:
         error = exc if isinstance(exc, InvalidPage) else InvalidPage(label, f"{type(exc).__name__}: {exc}")
         _dead_letter_page(settings, src, issue, ref, run_id, stage, error)
-        (out_dir / f"page-{page:02d}.error.json").write_text(
-            json.dumps({"page": page, "stage": stage, "error": str(error)}, ensure_ascii=False), encoding="utf-8"
-        )
+        staged.write_page_error(page, stage, str(error))
         log.error("page %s failed at %s: %s", label, stage, error)
         raise error from exc
-    path = out_dir / f"page-{page:02d}.jsonl"
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        for art in enriched:
-            fh.write(art.model_dump_json() + "\n")
-    tmp.replace(path)
+    path = staged.write_page(page, enriched)
     result = PageResult(
         page=page,
         ok=True,
@@ -129,7 +114,7 @@ def process_page(settings: Settings, paper_id: str, issue_date: date, page: int,
         entities=sum(len(a.entities) for a in enriched),
         metrics=sum(len(a.metrics) for a in enriched),
         blocks=len(split.blocks),
-        path=str(path),
+        path=path,
     )
     log.info("page %s: %s", label, asdict(result))
     return result
@@ -195,12 +180,7 @@ class PublishResult:
 
 
 def load_staged(settings: Settings, paper_id: str, issue_date: date, run_id: str) -> list[EnrichedArticle]:
-    folder = run_dir(settings, paper_id, issue_date, run_id)
-    out: list[EnrichedArticle] = []
-    for path in sorted(folder.glob("page-*.jsonl")):
-        with path.open(encoding="utf-8") as fh:
-            out.extend(EnrichedArticle.model_validate_json(line) for line in fh if line.strip())
-    return out
+    return list(run_staging(settings, paper_id, issue_date, run_id).articles())
 
 
 def load_issue(
@@ -241,9 +221,9 @@ def publish_issue(
 
     paper = load_paper(settings, paper_id)
     articles, jumps = load_issue(settings, paper.id, issue_date, run_id)
-    folder = run_dir(settings, paper.id, issue_date, run_id)
-    ok = sorted(int(p.name[5:-6]) for p in folder.glob("page-*.jsonl"))
-    failed = sorted(set(planned or []) - set(ok) | {int(p.name[5:-11]) for p in folder.glob("page-*.error.json")})
+    staged = run_staging(settings, paper.id, issue_date, run_id)
+    ok = staged.pages_ok()
+    failed = sorted(set(planned or []) - set(ok) | set(staged.pages_failed()))
     produced = now()
     events = [
         ArticleEvent(article_id=a.article_id, issue_id=a.issue_id, run_id=run_id, produced_at=produced, data=a)
@@ -368,9 +348,8 @@ def verify_issue(
     if in_index != expected:
         raise CountMismatch(f"{published.issue_id}: {in_index} documents in the index, expected {expected}")
     log.info("run summary %s", json.dumps(summary, ensure_ascii=False))
-    folder = run_dir(settings, published.paper, date.fromisoformat(published.issue_date), published.run_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+    run_staging(settings, published.paper, date.fromisoformat(published.issue_date), published.run_id).write_summary(
+        summary)
     return summary
 
 
@@ -432,9 +411,7 @@ def run_issues(
         except PipelineError as exc:
             started.append((day, exc, []))
             return
-        folder = run_dir(settings, paper_id, day, run_id)
-        if folder.exists():
-            shutil.rmtree(folder)
+        run_staging(settings, paper_id, day, run_id).clear()
         args = [(settings, paper_id, day, p, run_id) for p in pages]
         futures = [pool.submit(_page_or_failure, *a) for a in args] if pool is not None else args
         started.append((day, pages, futures))

@@ -17,7 +17,8 @@ import pytest
 from pipeline.airflow_local import _group_alive, ensure_password, stop_group
 from pipeline.config import PaperConfig, PublicationCalendar, Settings
 from pipeline.dag_tasks import check_issue, incomplete
-from pipeline.stages import PublishResult, run_dir
+from pipeline.runner.staging import run_staging
+from pipeline.stages import PublishResult
 from tests.conftest import ROOT, copy_sample_issue
 
 DAY = date(2026, 11, 18)  # a Wednesday
@@ -71,10 +72,7 @@ def test_incomplete_names_failed_pages_with_reasons_and_dead_letters(tmp_path: P
     published = PublishResult(issue_id=f"grrb-{DAY}", paper="grrb", issue_date=DAY.isoformat(), run_id="r1",
                               offsets={}, article_ids=["a", "b", "c"], pages_ok=[1, 2], pages_failed=[3, 4],
                               articles=3, entities=0, metrics=0)
-    folder = run_dir(s, "grrb", DAY, "r1")
-    folder.mkdir(parents=True)
-    (folder / "page-03.error.json").write_text(
-        json.dumps({"page": 3, "stage": "source", "error": "page grrb/2026-11-18/03: not UTF-8"}), encoding="utf-8")
+    run_staging(s, "grrb", DAY, "r1").write_page_error(3, "source", "page grrb/2026-11-18/03: not UTF-8")
     summary = {"dead_letters": 3, "in_index": 2, "articles": 3}  # 2 pages + 1 article dead-lettered
     problems = incomplete(s, published, summary)
     assert problems[0] == "page 3 failed at source: page grrb/2026-11-18/03: not UTF-8"
