@@ -8,7 +8,7 @@ A run with a failed or dead-lettered page fails in `verify`, after its good page
 Trigger any day by hand with the param `day` (YYYY-MM-DD) and no logical date: it then never
 collides with the scheduled run of that day. Papers are configuration (`papers/*.toml`); the default paper's DAG
 is `newspaper_ingest`, others are `newspaper_ingest__<paper>`. Wiring only: the work lives in
-`pipeline.stages`.
+`pipeline.runner`.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def build(paper: dict[str, Any]) -> Any:
         def wait_for_issue() -> PokeReturnValue:
             from airflow.sdk.exceptions import AirflowSkipException
 
-            from pipeline.dag_tasks import check_issue
+            from pipeline.runner.tasks import check_issue
 
             ctx = get_current_context()
             wait = check_issue(settings(), pid, issue_date(ctx, tz), sh.run_due(ctx), pendulum.now("UTC"))
@@ -56,7 +56,7 @@ def build(paper: dict[str, Any]) -> Any:
         @task
         @fail_fast_on_terminal
         def plan_pages() -> list[int]:
-            from pipeline.dag_tasks import plan
+            from pipeline.runner.tasks import plan
 
             return plan(settings(), pid, issue_date(get_current_context(), tz))
 
@@ -66,7 +66,7 @@ def build(paper: dict[str, Any]) -> Any:
         def process_page(page: int) -> dict[str, Any]:
             from dataclasses import asdict
 
-            from pipeline.stages import process_page as process
+            from pipeline.runner.steps import process_page as process
 
             ctx = get_current_context()
             return asdict(process(settings(), pid, issue_date(ctx, tz), page, ctx["run_id"]))
@@ -76,7 +76,7 @@ def build(paper: dict[str, Any]) -> Any:
         def publish(pages: list[int]) -> dict[str, Any]:
             from dataclasses import asdict
 
-            from pipeline.dag_tasks import publish as publish_day
+            from pipeline.runner.tasks import publish as publish_day
 
             ctx = get_current_context()
             return asdict(publish_day(settings(), pid, issue_date(ctx, tz), ctx["run_id"], list(pages)))
@@ -86,8 +86,8 @@ def build(paper: dict[str, Any]) -> Any:
         def index(published: dict[str, Any]) -> dict[str, Any]:
             from dataclasses import asdict
 
-            from pipeline.dag_tasks import index as index_day
-            from pipeline.stages import PublishResult
+            from pipeline.runner.steps import PublishResult
+            from pipeline.runner.tasks import index as index_day
 
             return asdict(index_day(settings(), PublishResult(**published)))
 
@@ -96,8 +96,8 @@ def build(paper: dict[str, Any]) -> Any:
         def verify(published: dict[str, Any], indexed: dict[str, Any]) -> dict[str, Any]:
             from airflow.sdk.exceptions import AirflowFailException
 
-            from pipeline.dag_tasks import verify as verify_day
-            from pipeline.stages import IndexResult, PublishResult
+            from pipeline.runner.steps import IndexResult, PublishResult
+            from pipeline.runner.tasks import verify as verify_day
 
             summary, incomplete = verify_day(settings(), PublishResult(**published), IndexResult(**indexed))
             if incomplete:  # the good pages are indexed; the run still fails (the CLI exits 3)

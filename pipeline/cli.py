@@ -169,8 +169,8 @@ def run(
     Exit 0: every page published and indexed; 3: pages failed or dead-lettered (good ones indexed); 1: failed."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from pipeline import stages
     from pipeline.enrichment import warm_up
+    from pipeline.runner.backfill import run_issues
 
     if source is not None:
         if not source.is_dir():
@@ -190,7 +190,7 @@ def run(
     try:
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task(f"{paper_id}: {len(days)} issue(s)", total=len(days))
-            for day, outcome in stages.run_issues(settings, paper_id, days, run_id, pool=pool,
+            for day, outcome in run_issues(settings, paper_id, days, run_id, pool=pool,
                                                       index_window=index_window):
                 bar.advance(task)
                 if isinstance(outcome, PipelineError):
@@ -302,11 +302,11 @@ def deadletter_list(
     jsonl: Annotated[bool, typer.Option("--jsonl", help="print whole dead letters as JSON lines")] = False,
 ) -> None:
     """List dead letters: offset, stage, where (paper/date/page or key), error and reason."""
-    from pipeline.ledger import read_dead_letters
+    from pipeline.publishing.deadletters import read_dead_letters
 
     settings = _settings()
     require(settings.kafka.bootstrap_servers)
-    letters = read_dead_letters(settings)
+    letters = read_dead_letters(settings.kafka)
     if jsonl:
         for (partition, offset), letter in letters:
             row = {"partition": partition, "offset": offset, **letter.model_dump(mode="json")}
@@ -325,7 +325,7 @@ def deadletter_replay(
 ) -> None:
     """Replay dead letters after a fix: index letters are re-indexed from their original event,
     page letters re-run their issue. Prints what was replayed and what failed again."""
-    from pipeline.ledger import replay_dead_letters
+    from pipeline.runner.replay import replay_dead_letters
 
     try:
         settings = _settings()

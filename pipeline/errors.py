@@ -3,7 +3,8 @@
 * PipelineError
   + TransientError          retrying the same input may succeed (drives Airflow retries)
     - SourceNotReady        the issue is not there yet
-    - PublishUnavailable    Kafka unreachable / timed out
+    - PublishUnavailable    Kafka unreachable / timed out while writing
+    - ConsumeUnavailable    Kafka unreachable / timed out while reading
     - IndexUnavailable      Elasticsearch unreachable, 429 / 5xx after retries
   + TerminalError           retrying cannot help (the DAG fails fast)
     - ConfigError
@@ -55,6 +56,10 @@ class InvalidPage(TerminalError):
 
 
 class PublishUnavailable(TransientError):
+    pass
+
+
+class ConsumeUnavailable(TransientError):
     pass
 
 

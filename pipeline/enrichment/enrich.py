@@ -67,7 +67,7 @@ def enrich_article(
     article: Article, page: PageText, position: int, paper_name: str, backend: str = "crf",
     photographers: Sequence[str] = (),
 ) -> EnrichedArticle:
-    """``photographers``: credits of the captions that belong to the article (stages.py)."""
+    """``photographers``: credits of the captions that belong to the article (runner/steps.py)."""
     text = article_text(article)
     toks = pos_tokens(text)  # one jieba pass serves entities, metrics and the search tokens
     found = extract(text, page.issue_date, backend, toks)

@@ -18,7 +18,7 @@ from pipeline import servers
 from pipeline.config import Settings
 from pipeline.errors import ConfigError, IndexUnavailable, PublishUnavailable
 from pipeline.indexing import client, follow
-from pipeline.stages import index_issue, plan_pages, process_page, publish_issue, verify_issue
+from pipeline.runner.steps import index_issue, plan_pages, process_page, publish_issue, verify_issue
 from tests.faultmatrix import audit
 from tests.faultproxy import FaultProxy
 from tests.integration.test_indexer_follow import _committed

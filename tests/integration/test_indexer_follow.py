@@ -16,7 +16,7 @@ from kafka import KafkaConsumer, TopicPartition
 from pipeline.config import Settings
 from pipeline.indexing import client, follow
 from pipeline.publishing import ensure_topics, publish, tombstone
-from pipeline.stages import process_page, publish_issue
+from pipeline.runner.steps import process_page, publish_issue
 from tests.faultmatrix import audit
 
 DAY = date(2026, 11, 19)

@@ -13,8 +13,8 @@ import pytest
 
 from pipeline import servers
 from pipeline.config import Settings
-from pipeline.indexing.indexer import iter_topic
 from pipeline.publishing import ensure_topics, publish
+from pipeline.publishing.consumer import iter_topic
 from pipeline.publishing.records import Record
 
 
@@ -36,7 +36,7 @@ def _settings(address: str, data: Path) -> Settings:
 
 
 def _values(s: Settings, topic: str) -> list[bytes]:
-    return sorted(rec.value for rec in iter_topic(s, topic))
+    return sorted(rec.value for rec in iter_topic(s.kafka, topic))
 
 
 def _wait_zombie(pid: int) -> None:

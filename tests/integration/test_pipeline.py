@@ -12,9 +12,10 @@ from elasticsearch import Elasticsearch
 
 from pipeline.config import Settings
 from pipeline.indexing import client
-from pipeline.indexing.indexer import iter_topic
 from pipeline.models import DeadLetter
-from pipeline.stages import load_issue, run_issue
+from pipeline.publishing.consumer import iter_topic
+from pipeline.runner.backfill import run_issue
+from pipeline.runner.steps import load_issue
 from tests.conftest import copy_sample_issue
 from tests.faultmatrix import audit
 
@@ -118,8 +119,8 @@ def test_an_article_jumping_pages_is_one_document_with_both_pages(
         assert hit["article_id"] in {h["_id"] for h in on3}
 
         # the Kafka event carries the spans on both pages, and offsets into the joined text
-        events = [ArticleEvent.model_validate_json(r.value) for r in iter_topic(settings, settings.kafka.articles_topic)
-                  if r.value is not None]
+        events = [ArticleEvent.model_validate_json(r.value)
+                  for r in iter_topic(settings.kafka, settings.kafka.articles_topic) if r.value is not None]
         [event] = [e for e in events if e.run_id == "run-joined" and e.article_id == hit["article_id"]]
         assert [p.page for p in event.data.parts] == [1, 3] and all(p.spans for p in event.data.parts)
         assert all(event.data.text[e.start:e.end] == e.text for e in event.data.entities)
@@ -161,7 +162,7 @@ def test_a_broken_page_is_dead_lettered_and_the_rest_of_the_issue_is_published(
     assert why in (failed[0].error or "")
     assert result.summary["pages_failed"] == [2] and result.summary["pages_ok"] == 3
     assert result.summary["in_index"] == result.summary["articles"] > 0
-    letters = [DeadLetter.model_validate_json(r.value) for r in iter_topic(s, s.kafka.deadletter_topic)]
+    letters = [DeadLetter.model_validate_json(r.value) for r in iter_topic(s.kafka, s.kafka.deadletter_topic)]
     assert [(d.page, d.stage) for d in letters] == [(2, "source")]
     assert why in letters[0].reason and letters[0].run_id == "run-bad"
     size = page.stat().st_size
@@ -181,7 +182,7 @@ def test_a_manifest_file_name_leaving_the_issue_folder_fails_that_page_only(
     s = _with_source(settings, root)
     result = run_issue(s, "grrb", DAY, "run-path")
     assert [p.page for p in result.pages if not p.ok] == [2]
-    letters = [DeadLetter.model_validate_json(r.value) for r in iter_topic(s, s.kafka.deadletter_topic)]
+    letters = [DeadLetter.model_validate_json(r.value) for r in iter_topic(s.kafka, s.kafka.deadletter_topic)]
     assert len(letters) == 1 and "leaves the issue folder" in letters[0].reason and letters[0].original is None
     audit(s, "bad input: manifest file name with ../", [f"grrb-{DAY}"], _published(s, "run-path"),
           pages_dead_lettered=1, handling="that page fails before any read outside the issue folder")
@@ -207,7 +208,7 @@ def test_a_page_that_makes_segmentation_throw_fails_that_page_only(
     result = run_issue(s, "grrb", DAY, "run-throw")
     failed = [p for p in result.pages if not p.ok]
     assert [p.page for p in failed] == [3] and "RecursionError" in (failed[0].error or "")
-    letters = [DeadLetter.model_validate_json(r.value) for r in iter_topic(s, s.kafka.deadletter_topic)]
+    letters = [DeadLetter.model_validate_json(r.value) for r in iter_topic(s.kafka, s.kafka.deadletter_topic)]
     assert [(d.page, d.stage) for d in letters] == [(3, "segmentation")]
     assert "触发分割错误" in (letters[0].original or "")
     audit(s, "a page that makes segmentation throw", [f"grrb-{DAY}"], _published(s, "run-throw"),
@@ -232,13 +233,14 @@ def test_elasticsearch_rejection_goes_to_the_dead_letter_topic(settings: Setting
         es.indices.put_alias(index=settings.es.index_name, name=settings.es.alias)
     finally:
         es.close()
-    from pipeline.stages import index_issue, process_page, publish_issue, verify_issue
+    from pipeline.runner.steps import index_issue, process_page, publish_issue, verify_issue
 
     process_page(settings, "grrb", DAY, 4, "run-dlq")
     published = publish_issue(settings, "grrb", DAY, "run-dlq", planned=[4])
     indexed = index_issue(settings, published)
     assert indexed.dead_lettered == published.articles > 0 and indexed.indexed == 0
-    letters = [DeadLetter.model_validate_json(r.value) for r in iter_topic(settings, settings.kafka.deadletter_topic)]
+    letters = [DeadLetter.model_validate_json(r.value)
+               for r in iter_topic(settings.kafka, settings.kafka.deadletter_topic)]
     assert len(letters) == published.articles
     assert {d.stage for d in letters} == {"index"} and all(d.original and d.source_offset is not None for d in letters)
     summary = verify_issue(settings, published, indexed)
@@ -249,8 +251,10 @@ def test_elasticsearch_rejection_goes_to_the_dead_letter_topic(settings: Setting
 
 
 def test_dead_letters_can_be_listed_and_replayed_after_the_fix(settings: Settings) -> None:
-    from pipeline.ledger import read_dead_letters, read_ledger, replay_dead_letters
-    from pipeline.stages import index_issue, process_page, publish_issue
+    from pipeline.ledger import read_ledger
+    from pipeline.publishing.deadletters import read_dead_letters
+    from pipeline.runner.replay import replay_dead_letters
+    from pipeline.runner.steps import index_issue, process_page, publish_issue
 
     es = Elasticsearch(settings.es.url)
     try:  # a mapping conflict rejects every document of the page
@@ -261,7 +265,7 @@ def test_dead_letters_can_be_listed_and_replayed_after_the_fix(settings: Setting
     process_page(settings, "grrb", DAY, 4, "run-dlq")
     published = publish_issue(settings, "grrb", DAY, "run-dlq", planned=[4])
     assert index_issue(settings, published).dead_lettered == published.articles
-    assert len(read_dead_letters(settings)) == published.articles
+    assert len(read_dead_letters(settings.kafka)) == published.articles
     # the fix: a new index version with the right template behind the alias
     es = client.make_client(settings.es)
     try:

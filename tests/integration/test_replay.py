@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from pipeline.config import Settings
-from pipeline.connections import Connections
 from pipeline.indexing import client
 from pipeline.indexing.indexer import replay, replay_many
 from pipeline.models import ArticleEvent
 from pipeline.publishing import article_record
-from pipeline.stages import IssueRun, run_issues
+from pipeline.runner.backfill import IssueRun, run_issues
+from pipeline.runner.connections import Connections
 from tests.integration.test_publishing import _event
 
 

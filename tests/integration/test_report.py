@@ -40,7 +40,7 @@ from PIL import Image, ImageStat
 from pipeline import report
 from pipeline.config import Settings
 from pipeline.indexing import client
-from pipeline.stages import run_issue
+from pipeline.runner.backfill import run_issue
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]

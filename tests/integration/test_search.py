@@ -14,7 +14,7 @@ from elasticsearch import Elasticsearch
 from pipeline.config import Settings
 from pipeline.indexing import client
 from pipeline.indexing.client import SearchFilters
-from pipeline.stages import run_issue
+from pipeline.runner.backfill import run_issue
 
 
 @pytest.fixture

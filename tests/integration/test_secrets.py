@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from pipeline.config import Settings
-from pipeline.stages import run_issue
+from pipeline.runner.backfill import run_issue
 
 SECRET = "s3cr3t-Do-Not-Print-42"
 

@@ -16,7 +16,7 @@ from pipeline import servers
 from pipeline.config import Settings
 from pipeline.errors import IndexUnavailable
 from pipeline.indexing import client
-from pipeline.stages import run_issue
+from pipeline.runner.backfill import run_issue
 from tests.servers import Endpoints
 from tests.tlsproxy import TLSProxy, make_ca_and_cert
 

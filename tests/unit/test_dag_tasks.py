@@ -1,4 +1,4 @@
-"""The decisions behind the DAG's tasks (pipeline.dag_tasks) and `inkstream airflow`'s process
+"""The decisions behind the DAG's tasks (pipeline.runner.tasks) and `inkstream airflow`'s process
 handling, without Airflow: calendar, waiting deadline, incomplete runs, password file, stopping
 a process group."""
 
@@ -16,9 +16,9 @@ import pytest
 
 from pipeline.airflow_local import _group_alive, ensure_password, stop_group
 from pipeline.config import PaperConfig, PublicationCalendar, Settings
-from pipeline.dag_tasks import check_issue, incomplete
 from pipeline.runner.staging import run_staging
-from pipeline.stages import PublishResult
+from pipeline.runner.steps import PublishResult
+from pipeline.runner.tasks import check_issue, incomplete
 from tests.conftest import ROOT, copy_sample_issue
 
 DAY = date(2026, 11, 18)  # a Wednesday

@@ -1,29 +1,35 @@
-"""Long-lived clients for a run of many issues: one producer and one Elasticsearch client, topics
-and index checked once (a replay opens its own consumer). A stage given no ``Connections`` opens
-its own and closes it (an Airflow task is one stage of one issue); ``inkstream run`` over a
-backfill shares one.
+"""The one object that owns a run's connections: one producer and one Elasticsearch client,
+topics and index checked once (a replay opens its own consumer). A step given no ``Connections``
+opens its own and closes it (an Airflow task is one step of one issue); ``inkstream run`` over a
+backfill shares one and passes it down.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+
+from elasticsearch import Elasticsearch
+from kafka import KafkaProducer
 
 from pipeline.config import Settings
+from pipeline.indexing import client
+from pipeline.publishing.deadletters import DeadLetterSink, kafka_sink
+from pipeline.publishing.producer import close_producer, ensure_topics, make_producer
+
+log = logging.getLogger(__name__)
 
 
 class Connections:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._producer: Any = None
-        self._es: Any = None
+        self._producer: KafkaProducer | None = None
+        self._es: Elasticsearch | None = None
         self._index: str | None = None
         self._topics_ready = False
 
-    def producer(self) -> Any:
-        from pipeline.publishing.producer import ensure_topics, make_producer
-
+    def producer(self) -> KafkaProducer:
         if not self._topics_ready:
             ensure_topics(self.settings.kafka)
             self._topics_ready = True
@@ -35,21 +41,19 @@ class Connections:
         """After a failed send: the next issue gets a fresh producer (a new idempotence epoch)."""
         producer, self._producer = self._producer, None
         if producer is not None:
-            from pipeline.publishing.producer import close_producer
-
             close_quietly(lambda: close_producer(producer))
 
-    def es(self) -> Any:
-        from pipeline.indexing import client
+    def dead_letters(self) -> DeadLetterSink:
+        """A sink on the dead-letter topic through this run's producer."""
+        return kafka_sink(self.settings.kafka, self.producer)
 
+    def es(self) -> Elasticsearch:
         if self._es is None:
             self._es = client.make_client(self.settings.es)
         return self._es
 
     def index(self) -> str:
         """The write alias, template and index ensured once per run."""
-        from pipeline.indexing import client
-
         if self._index is None:
             self._index = client.ensure_index(self.es(), self.settings.es)
         return self._index
@@ -67,15 +71,13 @@ class Connections:
             close_quietly(es.close)
 
 
-def close_quietly(fn: Any) -> None:
+def close_quietly(fn: Callable[[], object]) -> None:
     """Closing after the outcome is known must not replace it (every record was acknowledged, or
     the real error is already on its way out)."""
-    import logging
-
     try:
         fn()
     except Exception as exc:
-        logging.getLogger(__name__).warning("closing a client: %r", exc)
+        log.warning("closing a client: %r", exc)
 
 
 @contextmanager

@@ -1,22 +1,25 @@
-"""Stage functions shared by the CLI and the Airflow DAG: read input, call the pure core,
-write output, return a small reference (paths, offsets, counts). No algorithms here."""
+"""The steps of one issue, written once: plan → process each page → publish → index → verify.
+
+The CLI's ``run`` (through ``runner.backfill``), each Airflow task (through ``runner.tasks``), the
+dead-letter replay and the demo call these. Each reads its input (the source, the staging area,
+the published offsets), calls the pure core (segmentation, enrichment, continuations) and returns
+a small receipt (page numbers, offsets, counts) that crosses process and task boundaries."""
 
 from __future__ import annotations
 
 import base64
-import itertools
 import json
 import logging
-from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Executor
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from pipeline.clock import now
 from pipeline.config import Settings, load_paper
-from pipeline.connections import Connections, connections
 from pipeline.errors import CountMismatch, InvalidPage, PipelineError, SourceNotReady
+from pipeline.indexing import client
+from pipeline.indexing.registry import IssueJob, index_replacing
 from pipeline.models import (
     Article,
     ArticleEvent,
@@ -27,7 +30,10 @@ from pipeline.models import (
     PageText,
     issue_id,
 )
-from pipeline.publishing.records import now
+from pipeline.publishing.deadletters import kafka_sink
+from pipeline.publishing.producer import send_all
+from pipeline.publishing.records import article_record, issue_record
+from pipeline.runner.connections import Connections, connections
 from pipeline.runner.staging import run_staging
 from pipeline.sources import ArticleSource, Source, source_for
 
@@ -134,8 +140,6 @@ def _text_or_base64(raw: bytes, truncated: bool) -> tuple[str, str]:
 def _dead_letter_page(
     settings: Settings, src: Source, issue: Any, ref: PageRef, run_id: str, stage: str, error: InvalidPage
 ) -> None:
-    from pipeline.publishing import deadletter_record, ensure_topics, publish
-
     limit = settings.limits.max_deadletter_original_bytes
     found = src.read_raw(issue, ref, limit)
     raw, size = found if found is not None else (None, None)
@@ -155,8 +159,7 @@ def _dead_letter_page(
         original_bytes=size,
         original_truncated=truncated,
     )
-    ensure_topics(settings.kafka)
-    publish(settings.kafka, [deadletter_record(settings.kafka.deadletter_topic, letter)])
+    kafka_sink(settings.kafka)([letter])
 
 
 # ------------------------------------------------------------------------------ publish
@@ -216,9 +219,6 @@ def publish_issue(
     planned: list[int] | None = None,
     conn: Connections | None = None,
 ) -> PublishResult:
-    from pipeline.publishing import article_record, issue_record
-    from pipeline.publishing.producer import send_all
-
     paper = load_paper(settings, paper_id)
     articles, jumps = load_issue(settings, paper.id, issue_date, run_id)
     staged = run_staging(settings, paper.id, issue_date, run_id)
@@ -281,9 +281,7 @@ class IndexResult:
 
 def index_issue(settings: Settings, published: PublishResult, conn: Connections | None = None) -> IndexResult:
     """Replay the published offsets into the index, then remove the articles an earlier run of the
-    issue indexed and this one no longer has. The issue registry (``client.known_ids``) says which
-    ids the index may hold; it is widened *before* indexing and narrowed after the stale ones are
-    gone, so a crash at any point leaves it a superset of what is in the index."""
+    issue indexed and this one no longer has (``indexing.registry``)."""
     return index_issues(settings, [published], conn)[0]
 
 
@@ -291,26 +289,11 @@ def index_issues(
     settings: Settings, published: list[PublishResult], conn: Connections | None = None
 ) -> list[IndexResult]:
     """``index_issue`` for several issues with one replay pass (a backfill window)."""
-    from pipeline.indexing import client
-    from pipeline.indexing.indexer import replay_many
-
+    jobs = [IssueJob(p.issue_id, tuple(p.article_ids), p.offsets, p.run_id) for p in published]
     with connections(settings, conn) as c:
-        es = c.es()
-        c.index()
-        previous = [set(client.known_ids(es, settings.es, p.issue_id)) for p in published]
-        current = [set(p.article_ids) for p in published]
-        for p, before, new in zip(published, previous, current, strict=True):
-            if not new <= before:
-                client.record_ids(es, settings.es, p.issue_id, before | new, p.run_id)
-        reports = replay_many(settings, [(p.offsets, p.run_id) for p in published], conn=c)
-        out = []
-        for p, before, new, report in zip(published, previous, current, reports, strict=True):
-            stale = before - new
-            removed = client.delete_ids(es, settings.es, sorted(stale))
-            if stale:
-                client.record_ids(es, settings.es, p.issue_id, new, p.run_id)
-            out.append(IndexResult(p.issue_id, report.consumed, report.indexed, report.dead_lettered, removed))
-    return out
+        done = index_replacing(settings, jobs, c)
+    return [IndexResult(p.issue_id, r.consumed, r.indexed, r.dead_lettered, removed)
+            for p, (r, removed) in zip(published, done, strict=True)]
 
 
 def verify_issue(
@@ -322,8 +305,6 @@ def verify_issue(
 ) -> dict[str, Any]:
     """Every published article not dead-lettered is in the index (real-time ``mget`` by id); the
     run summary goes to the log and ``summary.json``. ``refresh``: make them searchable now."""
-    from pipeline.indexing import client
-
     with connections(settings, conn) as c:
         es = c.es()
         if refresh:
@@ -351,112 +332,3 @@ def verify_issue(
     run_staging(settings, published.paper, date.fromisoformat(published.issue_date), published.run_id).write_summary(
         summary)
     return summary
-
-
-@dataclass
-class IssueRun:
-    pages: list[PageResult] = field(default_factory=list)
-    summary: dict[str, Any] = field(default_factory=dict)
-
-
-def _page_or_failure(settings: Settings, paper_id: str, issue_date: date, page: int, run_id: str) -> PageResult:
-    try:
-        return process_page(settings, paper_id, issue_date, page, run_id)
-    except InvalidPage as exc:
-        return PageResult(page=page, ok=False, error=str(exc))
-
-
-def run_issue(
-    settings: Settings, paper_id: str, issue_date: date, run_id: str, progress: Any = None, pool: Any = None
-) -> IssueRun:
-    """The whole pipeline for one issue, without Airflow; a failure raises."""
-    for _, outcome in run_issues(settings, paper_id, [issue_date], run_id, pool=pool, progress=progress):
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
-    raise AssertionError("unreachable: one date in, one outcome out")
-
-
-def run_issues(
-    settings: Settings,
-    paper_id: str,
-    days: Iterable[date],
-    run_id: str,
-    pool: Executor | None = None,
-    progress: Any = None,
-    lookahead: int | None = None,
-    index_window: int = 32,
-) -> Iterator[tuple[date, IssueRun | PipelineError]]:
-    """The pipeline for many issues (what ``inkstream run`` and a backfill do), one outcome per day,
-    in date order.
-
-    With a ``pool`` (one process per core, dictionaries loaded once per worker) the pages of the
-    next ``lookahead`` issues (default: a window and two) are processed while this one is published
-    and while a window is indexed, on one set of connections.
-    Published issues are indexed and verified ``index_window`` at a time: the index sees a burst of
-    writes and then a quiet spell, instead of a trickle (a store that persists on a timer while it
-    has unsaved writes, as the local test server does, saves once per window rather than once per
-    second). Memory stays flat: at most ``lookahead + 1`` issues are in flight, their pages live in
-    the staging folder (a future holds a page's small receipt), and a window holds publish
-    receipts. A failed issue is reported, not raised, and the run goes on. Documents become
-    searchable at the latest after the last issue (one refresh), not after each."""
-    days = list(days)
-    lookahead = index_window + 2 if lookahead is None else lookahead
-    started: deque[tuple[date, list[int] | PipelineError, list[Any]]] = deque()
-    window: list[tuple[date, IssueRun | PipelineError, PublishResult | None]] = []
-
-    def start(day: date) -> None:
-        try:
-            pages = plan_pages(settings, paper_id, day)
-        except PipelineError as exc:
-            started.append((day, exc, []))
-            return
-        run_staging(settings, paper_id, day, run_id).clear()
-        args = [(settings, paper_id, day, p, run_id) for p in pages]
-        futures = [pool.submit(_page_or_failure, *a) for a in args] if pool is not None else args
-        started.append((day, pages, futures))
-
-    def flush(conn: Connections, last: bool) -> Iterator[tuple[date, IssueRun | PipelineError]]:
-        ready = [(n, p) for n, (_, outcome, p) in enumerate(window) if p is not None]
-        outcomes: list[IssueRun | PipelineError] = [outcome for _, outcome, _ in window]
-        try:
-            indexed = index_issues(settings, [p for _, p in ready], conn=conn) if ready else []
-        except PipelineError as exc:
-            for n, _ in ready:
-                outcomes[n] = exc
-            indexed = []
-        for k, ((n, published), result) in enumerate(zip(ready, indexed, strict=False)):
-            run = outcomes[n]
-            assert isinstance(run, IssueRun)
-            try:  # searchable after the last issue: one refresh, before the last verification
-                run.summary = verify_issue(settings, published, result, conn=conn, refresh=last and k == len(ready) - 1)
-            except PipelineError as exc:
-                outcomes[n] = exc
-        yield from ((day, outcome) for (day, _, _), outcome in zip(window, outcomes, strict=True))
-        window.clear()
-
-    ahead = iter(days)
-    with Connections(settings) as conn:
-        for day in itertools.islice(ahead, lookahead + 1):
-            start(day)
-        while started:
-            day, pages, futures = started.popleft()
-            nxt = next(ahead, None)
-            if nxt is not None:
-                start(nxt)  # keep the workers busy while this issue is published
-            if isinstance(pages, PipelineError):
-                window.append((day, pages, None))
-            else:
-                result = IssueRun()
-                try:
-                    for work in futures:
-                        result.pages.append(work.result() if pool is not None else _page_or_failure(*work))
-                        if progress is not None:
-                            progress()
-                    published = publish_issue(settings, paper_id, day, run_id, planned=pages, conn=conn)
-                    window.append((day, result, published))
-                except PipelineError as exc:
-                    window.append((day, exc, None))
-            if started and sum(1 for *_, p in window if p is not None) < max(1, index_window):
-                continue
-            yield from flush(conn, last=not started)

@@ -14,8 +14,8 @@ from typing import Any
 
 from pipeline.config import Settings, load_paper
 from pipeline.runner.staging import RunStaging, run_staging
+from pipeline.runner.steps import IndexResult, PublishResult
 from pipeline.sources import source_for
-from pipeline.stages import IndexResult, PublishResult
 
 log = logging.getLogger("inkstream.dag")
 
@@ -51,7 +51,7 @@ def check_issue(settings: Settings, paper_id: str, day: date, due: datetime, now
 
 
 def plan(settings: Settings, paper_id: str, day: date) -> list[int]:
-    from pipeline.stages import plan_pages
+    from pipeline.runner.steps import plan_pages
 
     paper = load_paper(settings, paper_id)
     pages = plan_pages(settings, paper.id, day)
@@ -61,7 +61,7 @@ def plan(settings: Settings, paper_id: str, day: date) -> list[int]:
 
 
 def publish(settings: Settings, paper_id: str, day: date, run_id: str, planned: list[int]) -> PublishResult:
-    from pipeline.stages import publish_issue
+    from pipeline.runner.steps import publish_issue
 
     res = publish_issue(settings, paper_id, day, run_id, planned=planned)
     log.info("%s %s: published %d article(s) (%d entities, %d metrics, %d jump(s) joined) from pages %s "
@@ -72,7 +72,7 @@ def publish(settings: Settings, paper_id: str, day: date, run_id: str, planned: 
 
 
 def index(settings: Settings, published: PublishResult) -> IndexResult:
-    from pipeline.stages import index_issue
+    from pipeline.runner.steps import index_issue
 
     res = index_issue(settings, published)
     log.info("%s: consumed %d record(s), indexed %d, dead-lettered %d, stale removed %d into %s",
@@ -83,7 +83,7 @@ def index(settings: Settings, published: PublishResult) -> IndexResult:
 def verify(settings: Settings, published: PublishResult, indexed: IndexResult) -> tuple[dict[str, Any], str | None]:
     """The run summary and, when a page failed or an article was dead-lettered or is missing from
     the index, why the run is incomplete (the CLI's exit status 3 rule): the caller fails the run."""
-    from pipeline.stages import verify_issue
+    from pipeline.runner.steps import verify_issue
 
     summary = verify_issue(settings, published, indexed)
     log.info("%s: %d page(s) ok, %d failed, %d article(s), %d in the index, %d dead letter(s)",
