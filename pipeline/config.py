@@ -94,6 +94,20 @@ class Limits(BaseModel):
     max_deadletter_original_bytes: int = 512 * 1024
 
 
+class StagingStore(BaseModel):
+    """Where an ``s3://`` staging URL lives (``INKSTREAM_STAGING_STORE__ENDPOINT`` etc.); unset
+    fields fall back to the standard ``AWS_*`` environment of the worker."""
+
+    model_config = ConfigDict(frozen=True)
+
+    endpoint: str | None = None
+    region: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: SecretStr | None = None
+    #: plain-HTTP endpoints (a local MinIO or test server); off in production
+    allow_http: bool = False
+
+
 class Settings(BaseSettings):
     """Everything configurable. ``INKSTREAM_KAFKA__BOOTSTRAP_SERVERS='["k1:9092"]'`` etc."""
 
@@ -111,6 +125,11 @@ class Settings(BaseSettings):
     #: Airflow: how long after a day's run is due its issue may still arrive; past it a missing
     #: issue is skipped (``INKSTREAM_ISSUE_WAIT_S``; the DAG's sensor timeout too)
     issue_wait_s: float = Field(default=3600.0, gt=0)
+    #: the staging area the page tasks hand their results to the publish task through: a folder
+    #: (default ``<data_dir>/staging``) or ``s3://bucket/prefix``, shared by every worker
+    #: (``INKSTREAM_STAGING_URL``; docs/scaling.md)
+    staging_url: str | None = None
+    staging_store: StagingStore = StagingStore()
 
     @field_validator("data_dir", "source_root", "papers_dir")
     @classmethod

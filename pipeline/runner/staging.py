@@ -2,8 +2,15 @@
 
 The one owner of the staging format. Per run: ``<root>/<paper>/<YYYY-MM-DD>/<run id>/`` holding
 ``page-NN.jsonl`` (one enriched article per line), ``page-NN.error.json`` (a failed page: stage and
-reason) and ``summary.json`` (the run's ledger row). Writes are atomic (temporary name, then
-rename), so a reader sees a page whole or not at all, and a retried page task overwrites its file.
+reason) and ``summary.json`` (the run's ledger row).
+
+The root is a local folder (default ``<data_dir>/staging``) or an object-store prefix
+(``Settings.staging_url = "s3://bucket/prefix"``), so that page tasks and the publish task of one
+issue may run on different machines (Celery or Kubernetes workers) that share nothing but the
+object store. Every write is whole or absent to a reader: a file is written under a temporary
+name and renamed; an object PUT is atomic by itself. A page task retried on another worker
+writes the same name, overwriting the earlier attempt's result. S3 goes through obstore (the
+Rust ``object_store`` crate; no botocore, whose python-dateutil pin Airflow's conflicts with).
 """
 
 from __future__ import annotations
@@ -11,53 +18,182 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from pipeline.errors import ConfigError
 from pipeline.models import EnrichedArticle
 
 if TYPE_CHECKING:
-    from pipeline.config import Settings
+    from pipeline.config import Settings, StagingStore
 
 _PAGE = re.compile(r"^page-(\d+)\.jsonl$")
 _ERROR = re.compile(r"^page-(\d+)\.error\.json$")
+_SUMMARY = "summary.json"
 
 
 def _safe(run_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)
 
 
+class _Store(Protocol):
+    """Objects by key (``a/b/c``, ``/``-separated, relative to the staging root)."""
+
+    def put(self, key: str, data: bytes) -> None: ...
+    def get(self, key: str) -> bytes | None: ...
+    def delete(self, keys: Sequence[str]) -> None: ...
+    def list(self, prefix: str) -> list[tuple[str, float]]: ...  # (key, modified as a POSIX time), key order
+    def where(self, key: str) -> str: ...
+
+
+class _Folder:
+    """A local folder: an object is a file, written to a temporary name and renamed."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def where(self, key: str) -> str:
+        return str(self.root / key) if key else str(self.root)
+
+    def put(self, key: str, data: bytes) -> None:
+        path = self.root / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return (self.root / key).read_bytes()
+        except OSError:
+            return None
+
+    def delete(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            (self.root / key).unlink(missing_ok=True)
+
+    def list(self, prefix: str) -> list[tuple[str, float]]:
+        folder = self.root / prefix.rstrip("/") if prefix else self.root
+        if not folder.is_dir():
+            return []
+        found = []
+        for path in folder.rglob("*"):
+            if path.is_file() and not path.name.endswith(".tmp"):
+                try:
+                    found.append((path.relative_to(self.root).as_posix(), path.stat().st_mtime))
+                except OSError:  # removed while listing
+                    continue
+        return sorted(found)
+
+    def clear(self, prefix: str) -> None:
+        shutil.rmtree(self.root / prefix, ignore_errors=True)
+
+
+class _Bucket:
+    """An S3 bucket and prefix (``s3://bucket/prefix``) through obstore."""
+
+    def __init__(self, url: str, store: StagingStore | None = None) -> None:
+        try:
+            from obstore.store import S3Store
+        except ImportError as exc:  # pragma: no cover - obstore is a dependency
+            raise ConfigError("an s3:// staging URL needs obstore (pip install inkstream)") from exc
+        self.url = url.rstrip("/")
+        config: dict[str, Any] = {}
+        options: dict[str, Any] = {}
+        if store is not None:
+            if store.endpoint:
+                config["endpoint"] = store.endpoint
+            if store.region:
+                config["region"] = store.region
+            if store.access_key_id:
+                config["access_key_id"] = store.access_key_id
+            if store.secret_access_key:
+                config["secret_access_key"] = store.secret_access_key.get_secret_value()
+            if store.allow_http:
+                options["allow_http"] = True
+        try:
+            self.store = S3Store.from_url(self.url, config=config or None, client_options=options or None)
+        except Exception as exc:
+            raise ConfigError(f"staging URL {self.url}: {exc}") from exc
+
+    def where(self, key: str) -> str:
+        return f"{self.url}/{key}" if key else self.url
+
+    def put(self, key: str, data: bytes) -> None:
+        import obstore
+
+        obstore.put(self.store, key, data)
+
+    def get(self, key: str) -> bytes | None:
+        import obstore
+
+        try:
+            return bytes(obstore.get(self.store, key).bytes())
+        except FileNotFoundError:
+            return None
+
+    def delete(self, keys: Sequence[str]) -> None:
+        import obstore
+
+        if keys:
+            obstore.delete(self.store, list(keys))
+
+    def list(self, prefix: str) -> list[tuple[str, float]]:
+        import obstore
+
+        found = []
+        for batch in obstore.list(self.store, prefix=prefix.rstrip("/") or None):
+            found.extend((meta["path"], meta["last_modified"].timestamp()) for meta in batch)
+        return sorted(found)
+
+    def clear(self, prefix: str) -> None:
+        self.delete([key for key, _ in self.list(prefix)])
+
+
+def _open(root: Path | str, store: StagingStore | None = None) -> _Folder | _Bucket:
+    text = str(root)
+    if text.startswith("s3://"):
+        return _Bucket(text, store)
+    if "://" in text and not text.startswith("file://"):
+        raise ConfigError(f"staging URL {text}: only a folder, file:// or s3:// is supported")
+    return _Folder(Path(text.removeprefix("file://")))
+
+
 class RunStaging:
     """One run of one issue in the staging area."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, store: _Folder | _Bucket, prefix: str) -> None:
+        self.store, self.prefix = store, prefix
 
     def __str__(self) -> str:
-        return str(self.folder)
+        return self.store.where(self.prefix)
+
+    def _key(self, name: str) -> str:
+        return f"{self.prefix}/{name}"
 
     def clear(self) -> None:
         """Forget what an earlier attempt of this run staged (a re-run starts clean)."""
-        if self.folder.exists():
-            shutil.rmtree(self.folder)
+        self.store.clear(self.prefix)
 
-    def _write(self, name: str, lines: Iterable[str]) -> Path:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / name
-        tmp = path.with_name(path.name + ".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            for line in lines:
-                fh.write(line)
-        tmp.replace(path)
-        return path
+    def _write(self, name: str, lines: Iterable[str]) -> str:
+        key = self._key(name)
+        self.store.put(key, "".join(lines).encode("utf-8"))
+        return self.store.where(key)
+
+    def _read_json(self, name: str) -> dict[str, Any] | None:
+        data = self.store.get(self._key(name))
+        try:
+            return None if data is None else dict(json.loads(data))
+        except ValueError:
+            return None
 
     def write_page(self, page: int, articles: Sequence[EnrichedArticle]) -> str:
         """Stage a page's articles; a failure recorded earlier for the page is dropped."""
-        path = self._write(f"page-{page:02d}.jsonl", (a.model_dump_json() + "\n" for a in articles))
-        (self.folder / f"page-{page:02d}.error.json").unlink(missing_ok=True)
-        return str(path)
+        where = self._write(f"page-{page:02d}.jsonl", (a.model_dump_json() + "\n" for a in articles))
+        self.store.delete([self._key(f"page-{page:02d}.error.json")])
+        return where
 
     def write_page_error(self, page: int, stage: str, error: str) -> None:
         self._write(f"page-{page:02d}.error.json",
@@ -65,15 +201,11 @@ class RunStaging:
 
     def page_error(self, page: int) -> dict[str, Any] | None:
         """The failure recorded for a page (``stage``, ``error``), or None."""
-        try:
-            return dict(json.loads((self.folder / f"page-{page:02d}.error.json").read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            return None
+        return self._read_json(f"page-{page:02d}.error.json")
 
     def _numbers(self, pattern: re.Pattern[str]) -> list[int]:
-        if not self.folder.is_dir():
-            return []
-        return sorted(int(m.group(1)) for p in self.folder.iterdir() if (m := pattern.match(p.name)))
+        names = (key.rsplit("/", 1)[-1] for key, _ in self.store.list(self.prefix + "/"))
+        return sorted(int(m.group(1)) for name in names if (m := pattern.match(name)))
 
     def pages_ok(self) -> list[int]:
         return self._numbers(_PAGE)
@@ -84,39 +216,82 @@ class RunStaging:
     def articles(self) -> Iterator[EnrichedArticle]:
         """The staged articles, page by page."""
         for page in self.pages_ok():
-            with (self.folder / f"page-{page:02d}.jsonl").open(encoding="utf-8") as fh:
-                yield from (EnrichedArticle.model_validate_json(line) for line in fh if line.strip())
+            data = self.store.get(self._key(f"page-{page:02d}.jsonl"))
+            if data is None:  # cleared while reading
+                continue
+            yield from (EnrichedArticle.model_validate_json(line) for line in data.decode("utf-8").splitlines()
+                        if line.strip())
 
     def write_summary(self, summary: dict[str, Any]) -> None:
-        self._write("summary.json", [json.dumps(summary, ensure_ascii=False, indent=1)])
+        self._write(_SUMMARY, [json.dumps(summary, ensure_ascii=False, indent=1)])
 
     def summary(self) -> dict[str, Any] | None:
-        try:
-            return dict(json.loads((self.folder / "summary.json").read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            return None
+        return self._read_json(_SUMMARY)
 
 
 class Staging:
-    """The staging area under ``root`` (``Settings.staging_dir``)."""
+    """The staging area under ``root``: a folder (``Settings.staging_dir``) or an ``s3://`` URL."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path | str, store: StagingStore | None = None) -> None:
         self.root = root
+        self.store = _open(root, store)
+
+    def __str__(self) -> str:
+        return self.store.where("")
 
     def run(self, paper: str, issue_date: date, run_id: str) -> RunStaging:
-        return RunStaging(self.root / paper / issue_date.isoformat() / _safe(run_id))
+        return RunStaging(self.store, f"{paper}/{issue_date.isoformat()}/{_safe(run_id)}")
 
     def summaries(self, paper: str | None = None, issue_date: str | None = None) -> list[dict[str, Any]]:
         """Every run's summary (``_mtime``: when it was written), oldest issue first, then oldest run."""
+        prefix = f"{paper}/" + (f"{issue_date}/" if issue_date else "") if paper else ""
         rows = []
-        for path in self.root.glob(f"{paper or '*'}/{issue_date or '*'}/*/summary.json"):
-            row = json.loads(path.read_text(encoding="utf-8"))
-            row["_mtime"] = path.stat().st_mtime
+        for key, mtime in self.store.list(prefix):
+            parts = key.split("/")
+            if len(parts) != 4 or parts[3] != _SUMMARY or (issue_date and parts[1] != issue_date):
+                continue
+            data = self.store.get(key)
+            if data is None:
+                continue
+            row = json.loads(data)
+            row["_mtime"] = mtime
             rows.append(row)
         rows.sort(key=lambda r: (r["issue_id"], r["_mtime"]))
         return rows
 
 
+def staging(settings: Settings) -> Staging:
+    """The configured staging area: ``settings.staging_url`` (a folder or ``s3://bucket/prefix``),
+    else the folder ``<data_dir>/staging``."""
+    return Staging(settings.staging_url or settings.staging_dir, settings.staging_store)
+
+
 def run_staging(settings: Settings, paper: str, issue_date: date, run_id: str) -> RunStaging:
     """The staging of one run under the configured staging area."""
-    return Staging(settings.staging_dir).run(paper, issue_date, run_id)
+    return staging(settings).run(paper, issue_date, run_id)
+
+
+def with_staging_connection(settings: Settings, conn: Mapping[str, Any] | None) -> Settings:
+    """Settings whose object store comes from a connection record (Airflow's ``inkstream_staging``,
+    type ``aws``: login/password are the access key id and secret; ``extra`` may set
+    ``endpoint_url``, ``region_name``, ``staging_url``): the credentials then live in Airflow."""
+    if not conn:
+        return settings
+    from pydantic import SecretStr
+
+    extra = conn.get("extra") or {}
+    if isinstance(extra, str):
+        extra = json.loads(extra) if extra.strip() else {}
+    update: dict[str, Any] = {}
+    if conn.get("login"):
+        update["access_key_id"] = conn["login"]
+        update["secret_access_key"] = SecretStr(str(conn.get("password") or ""))
+    if extra.get("endpoint_url"):
+        update["endpoint"] = extra["endpoint_url"]
+        update["allow_http"] = str(extra["endpoint_url"]).startswith("http://")
+    if extra.get("region_name"):
+        update["region"] = extra["region_name"]
+    top: dict[str, Any] = {"staging_store": settings.staging_store.model_copy(update=update)}
+    if extra.get("staging_url"):
+        top["staging_url"] = str(extra["staging_url"])
+    return settings.model_copy(update=top)
