@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline import PROJECT_ROOT
 from pipeline.errors import ConfigError
+from pipeline.sources.siteconfig import SiteAccess, SiteConfig
 
 
 class KafkaSettings(BaseModel):
@@ -121,6 +122,9 @@ class Settings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     es: ElasticsearchSettings = ElasticsearchSettings()
     limits: Limits = Limits()
+    #: the e-paper site of a paper with ``source = "http"`` (INKSTREAM_SITE__BASE_URL, or the Airflow
+    #: connection inkstream_site): wins over the base URL in the paper's configuration
+    site: SiteAccess = SiteAccess()
     enrichment_backend: Literal["crf", "jieba", "lac"] = "crf"
     #: Airflow: how long after a day's run is due its issue may still arrive; past it a missing
     #: issue is skipped (``INKSTREAM_ISSUE_WAIT_S``; the DAG's sensor timeout too)
@@ -146,7 +150,8 @@ class Settings(BaseSettings):
 
 
 def with_connections(
-    settings: Settings, kafka: Mapping[str, Any] | None = None, es: Mapping[str, Any] | None = None
+    settings: Settings, kafka: Mapping[str, Any] | None = None, es: Mapping[str, Any] | None = None,
+    site: Mapping[str, Any] | None = None,
 ) -> Settings:
     """Settings overridden by connection records (Airflow's ``inkstream_kafka`` and
     ``inkstream_elasticsearch``; fields conn_type, host, port, login, password, schema, extra).
@@ -156,6 +161,8 @@ def with_connections(
     sasl_mechanism, ssl_cafile, ssl_certfile, ssl_keyfile.
     Elasticsearch: host + port, https when conn_type/schema/``extra.scheme`` says so; login/password
     are basic auth; ``extra`` may set api_key, ca_certs, verify_certs.
+    Site (``inkstream_site``): host (a whole URL, or a host name with port and schema http/https)
+    is the e-paper site's base URL; login/password are HTTP basic auth.
     """
     update: dict[str, Any] = {}
     if kafka:
@@ -191,6 +198,17 @@ def with_connections(
             if key in extra:
                 e[key] = extra[key]
         update["es"] = ElasticsearchSettings.model_validate({**settings.es.model_dump(), **e})
+    if site:
+        s: dict[str, Any] = {}
+        if site.get("host"):
+            host = str(site["host"])
+            if "://" not in host:
+                scheme = "https" if "https" in (site.get("conn_type"), site.get("schema")) else "http"
+                host = f"{scheme}://{host}" + (f":{site['port']}" if site.get("port") else "")
+            s["base_url"] = host
+        if site.get("login"):
+            s["username"], s["password"] = site["login"], SecretStr(str(site.get("password") or ""))
+        update["site"] = SiteAccess.model_validate({**settings.site.model_dump(), **s})
     return settings.model_copy(update=update)
 
 
@@ -233,7 +251,9 @@ class PaperConfig(BaseModel):
     pages: int = Field(default=4, ge=1, description="pages expected in a normal issue")
     start_date: date
     schedule: str = "0 7 * * *"
-    source: Literal["directory"] = "directory"
+    source: Literal["directory", "http"] = "directory"
+    #: the e-paper website, when ``source = "http"`` (pipeline/sources/siteconfig.py, docs/sources.md)
+    site: SiteConfig | None = None
     banners: tuple[str, ...] = ()
     calendar: PublicationCalendar = PublicationCalendar()
 

@@ -75,6 +75,14 @@ class Article(_Model):
     spans: list[Span] = Field(default=[], description="[start, end) offsets into the page, reading order")
     continued_from: int | None = Field(default=None, description="上接第N版: the page this continues from")
     continued_to: int | None = Field(default=None, description="下转第N版: the page it continues on")
+    source_kind: Literal["text", "html", "pdf"] | None = Field(
+        default=None,
+        description="where the article came from: segmented page text, the site's article page (html), "
+        "or the segmented text of the page PDF; absent in events from before this field: text",
+    )
+    box: tuple[float, float, float, float] | None = Field(
+        default=None, description="[x0, y0, x1, y1] of the article on the page image (the site's image map)"
+    )
 
 
 class ArticlePart(_Model):

@@ -16,5 +16,10 @@ __all__ = ["ArticleSource", "DirectorySource", "Source", "decode_page", "source_
 
 
 def source_for(settings: Settings, paper: PaperConfig) -> Source:
-    """The source of ``paper``'s issues (``source`` in ``papers/<id>.toml``)."""
+    """The source of ``paper``'s issues (``source`` in ``papers/<id>.toml``): a folder, or the
+    paper's e-paper website (``source = "http"``, ``[site]``: ``pipeline.sources.http``)."""
+    if paper.source == "http":
+        from pipeline.sources.http import HttpSource  # httpx and selectolax only when a paper asks
+
+        return HttpSource(settings, paper)
     return DirectorySource(settings.source_root, settings.limits.max_page_bytes)

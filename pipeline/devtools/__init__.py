@@ -1,0 +1,1 @@
+"""Developer tooling: local servers for tests and the demo."""

@@ -1,0 +1,483 @@
+"""A local e-paper website serving the project's own sample issues (``samples/src``), in the shape
+such sites have: an archive of days, a per-day issue index linking the pages (版), a page with its
+PDF and an image map linking one HTML page per article. Real HTTP (stdlib ThreadingHTTPServer,
+HTTP/1.1 keep-alive), ETag and Last-Modified with 304 answers, robots.txt.
+
+Faults for tests and the demo (keyword arguments of ``start_site``; ``day`` is ``YYYY-MM-DD``, a page
+``YYYY-MM-DD/NN``):
+
+* ``fail={"2026-11-19/03": 404}``: that page's HTML answers with the status (404, 500, …)
+* ``late={"2026-11-20": 2}``: that day's issue index answers 404 to its first 2 requests (and the
+  archive leaves the day out until then); ``late_s={"2026-11-20": 5.0}``: for 5 s after the start
+* ``gb18030={"2026-11-18/02"}``: that page and its articles are GB18030 (the page declares it only in
+  ``<meta charset>``, its articles in the Content-Type header)
+* ``slow={"2026-11-18/01": (3.0, 1)}``: the first request(s) for that page's HTML wait 3 s first
+* ``unavailable={"2026-11-18/04": 2}``: the first 2 requests for that page's HTML answer 503
+* ``pdf_only={"2026-11-19/04"}``: that page links no article pages, only its PDF
+* ``crawl_delay=0.5``, ``disallow=["/epaper/private/"]``: robots.txt lines
+
+``python -m pipeline.devtools.epaper_site [--port 8765]`` serves it in the foreground.
+"""
+
+from __future__ import annotations
+
+import argparse
+import email.utils
+import hashlib
+import html
+import importlib.util
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from pipeline import PROJECT_ROOT
+from pipeline.evaluation.golden import render_file
+from pipeline.models import Article
+
+SAMPLES = PROJECT_ROOT / "samples" / "src"
+PAPER_NAME = "工人日报"
+#: the page image the image maps refer to, in pixels
+PAGE_W, PAGE_H = 1000, 1400
+
+_LINE = re.compile(r"^(?P<id>[a-z]\d+)\s+(?P<role>[A-Z]\+?(?::\S+)?)\s(?P<text>.*)$")
+_TAG = re.compile(r"\{[rcp]:([^}]+)\}")
+_DATELINE = re.compile(r"^«([^|»]+)\|([^»]*)»")
+
+
+@dataclass
+class SiteArticle:
+    key: str  # the article's id in its URL
+    article: Article
+    byline_text: str | None
+    box: tuple[int, int, int, int]
+
+
+@dataclass
+class SitePage:
+    day: date
+    page: int
+    name: str
+    section: str | None
+    text: str  # the page text (for its PDF)
+    articles: list[SiteArticle]  # gold order
+
+
+def _bylines(source: str) -> dict[str, str]:
+    """Article id -> its byline as printed (a dateline's credit or a standalone byline line)."""
+    out: dict[str, str] = {}
+    for raw in source.splitlines():
+        m = _LINE.match(raw.rstrip())
+        if not m:
+            continue
+        role, text = m.group("role"), m.group("text")
+        if role.startswith("B"):
+            out[m.group("id")] = _TAG.sub(r"\1", text).strip()
+        elif role == "P" and (d := _DATELINE.match(text)):
+            out.setdefault(m.group("id"), _TAG.sub(r"\1", d.group(2)).strip())
+    return out
+
+
+def _titles(source: str) -> dict[str, str]:
+    """Article id -> its headline deck as written in the markup (to pair gold articles with ids)."""
+    out: dict[str, str] = {}
+    for raw in source.splitlines():
+        m = _LINE.match(raw.rstrip())
+        if m and m.group("role").startswith("T"):
+            role = m.group("role")
+            decks = [p.strip() for p in m.group("text").split("|")[0::2]]
+            letters = role.partition(":")[2] or "h"
+            for letter, deck in zip(letters, decks, strict=False):
+                if letter == "h":
+                    out[m.group("id")] = deck
+    return out
+
+
+def _layout(articles: list[Article]) -> list[tuple[int, int, int, int]]:
+    """Boxes on the page image: the first article across the page, the others two to a row; a row
+    is as tall as its longer article."""
+    def height(a: Article) -> int:
+        return 90 + sum(len(p) for p in a.paragraphs) // 6
+
+    boxes: list[tuple[int, int, int, int]] = []
+    y = 60
+    if articles:
+        h = height(articles[0])
+        boxes.append((20, y, PAGE_W - 20, y + h))
+        y += h + 20
+    rest = articles[1:]
+    for i in range(0, len(rest), 2):
+        row = rest[i : i + 2]
+        h = max(height(a) for a in row)
+        boxes.append((20, y, PAGE_W // 2 - 10, y + h))
+        if len(row) > 1:
+            boxes.append((PAGE_W // 2 + 10, y, PAGE_W - 20, y + h))
+        y += h + 20
+    return boxes
+
+
+def load_pages(root: Path = SAMPLES) -> dict[date, dict[int, SitePage]]:
+    """``root``: ``samples/src/<paper>`` (folders of days) or ``samples/src`` (its first paper)."""
+    if not any(_is_day(p) for p in root.iterdir()):
+        root = next(p for p in sorted(root.iterdir()) if p.is_dir())
+    out: dict[date, dict[int, SitePage]] = {}
+    for day_dir in sorted(p for p in root.iterdir() if _is_day(p)):
+        day = date.fromisoformat(day_dir.name)
+        for path in sorted(day_dir.glob("*.page")):
+            source = path.read_text(encoding="utf-8")
+            golden = render_file(path)
+            bylines, titles = _bylines(source), _titles(source)
+            by_title = {t: i for i, t in titles.items()}
+            boxes = _layout(golden.gold.articles)
+            arts = []
+            for n, art in enumerate(golden.gold.articles):
+                ident = by_title.get(art.headline or "", f"n{n}")
+                key = hashlib.sha1(f"{day}/{path.stem}/{ident}".encode()).hexdigest()[:6]
+                arts.append(SiteArticle(key, art, bylines.get(ident), boxes[n]))
+            page = int(path.stem)
+            out.setdefault(day, {})[page] = SitePage(day, page, golden.meta.get("name", f"{page:02d}版"),
+                                                     golden.meta.get("section"), golden.text, arts)
+    return out
+
+
+def _is_day(p: Path) -> bool:
+    try:
+        date.fromisoformat(p.name)
+    except ValueError:
+        return False
+    return p.is_dir()
+
+
+# ------------------------------------------------------------------------------ HTML
+
+
+def _doc(title: str, body: str, charset: str = "utf-8") -> str:
+    return (f'<!doctype html>\n<html lang="zh-CN"><head><meta charset="{charset}">'
+            f"<title>{html.escape(title)}</title></head>\n<body>\n{body}\n</body></html>\n")
+
+
+def day_path(day: date) -> str:
+    return f"/epaper/{day:%Y-%m}/{day:%d}"
+
+
+def render_archive(days: list[date]) -> str:
+    items = "\n".join(f'<li><a href="{day_path(d)}/index.html">{d:%Y年%m月%d日}</a></li>' for d in days)
+    return _doc(f"{PAPER_NAME} 往期回顾", f'<h1>{PAPER_NAME}</h1>\n<ul class="days">\n{items}\n</ul>')
+
+
+def render_index(day: date, pages: dict[int, SitePage]) -> str:
+    items = "\n".join(f'<li><a href="node_{n:02d}.html">{html.escape(p.name)}</a></li>'
+                      for n, p in sorted(pages.items()))
+    return _doc(f"{PAPER_NAME} {day:%Y年%m月%d日}",
+                f'<h1>{PAPER_NAME} {day:%Y年%m月%d日}</h1>\n<ul class="pages">\n{items}\n</ul>\n'
+                '<p><a href="../../archive.html">往期回顾</a></p>')
+
+
+def render_page(page: SitePage, charset: str, with_articles: bool, with_pdf: bool) -> str:
+    # areas and the title list in the order of the articles' URL ids, not the reading order: the
+    # reading order is the image map's geometry
+    arts = sorted(page.articles, key=lambda a: a.key) if with_articles else []
+    areas = "\n".join(f'<area shape="rect" coords="{",".join(map(str, a.box))}" href="content_{page.page:02d}_{a.key}'
+                      f'.html" alt="{html.escape(a.article.headline or "")}">' for a in arts)
+    titles = "\n".join(f'<li><a href="content_{page.page:02d}_{a.key}.html">{html.escape(a.article.headline or "")}'
+                       "</a></li>" for a in arts)
+    pdf = f'<p class="pdf"><a href="page_{page.page:02d}.pdf">下载本版PDF</a></p>' if with_pdf else ""
+    return _doc(f"{page.name} - {PAPER_NAME}",
+                f'<h2 class="page-name">{html.escape(page.name)}</h2>\n'
+                f'<img src="page_{page.page:02d}.jpg" usemap="#pagemap" width="{PAGE_W}" height="{PAGE_H}" alt="">\n'
+                f'<map name="pagemap">\n{areas}\n</map>\n<ul class="titles">\n{titles}\n</ul>\n{pdf}\n'
+                '<p><a href="index.html">本期目录</a></p>', charset)
+
+
+def render_article(page: SitePage, art: SiteArticle) -> str:
+    a = art.article
+    parts = []
+    if a.kicker:
+        parts.append(f'<h3 class="kicker">{html.escape(a.kicker)}</h3>')
+    if a.headline:
+        parts.append(f"<h1>{html.escape(a.headline)}</h1>")
+    if a.subheadline:
+        parts.append(f'<h2 class="subtitle">{html.escape(a.subheadline)}</h2>')
+    if art.byline_text:
+        parts.append(f'<p class="byline">{html.escape(art.byline_text)}</p>')
+    if a.continued_from:
+        parts.append(f'<p class="jump">(上接第{a.continued_from}版)</p>')
+    body = []
+    heads = {s.before_paragraph: s.text for s in a.subheads}
+    for n, para in enumerate(a.paragraphs):
+        if n in heads:
+            body.append(f'<h4 class="subhead">{html.escape(heads[n])}</h4>')
+        body.append(f"<p>\u3000\u3000{html.escape(para)}</p>")
+    parts.append('<div class="content">\n' + "\n".join(body) + "\n</div>")
+    if a.continued_to:
+        parts.append(f'<p class="jump">(下转第{a.continued_to}版)</p>')
+    nav = f'<p class="nav"><a href="node_{page.page:02d}.html">{html.escape(page.name)}</a></p>'
+    return _doc(f"{a.headline or ''} - {PAPER_NAME}", nav + '\n<div class="article">\n' + "\n".join(parts) + "\n</div>")
+
+
+# ------------------------------------------------------------------------------ server
+
+
+@dataclass
+class Faults:
+    fail: dict[str, int] = field(default_factory=dict)
+    late: dict[str, int] = field(default_factory=dict)
+    late_s: dict[str, float] = field(default_factory=dict)
+    gb18030: set[str] = field(default_factory=set)
+    slow: dict[str, tuple[float, int]] = field(default_factory=dict)
+    unavailable: dict[str, int] = field(default_factory=dict)
+    pdf_only: set[str] = field(default_factory=set)
+    crawl_delay: float | None = None
+    disallow: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Hit:
+    at: float
+    path: str
+    status: int
+    bytes: int
+    conditional: bool
+    user_agent: str
+
+
+class Site:
+    """The site's content and state (request counts for the faults, the request log)."""
+
+    def __init__(self, pages: dict[date, dict[int, SitePage]], faults: Faults) -> None:
+        self.pages = pages
+        self.faults = faults
+        self.started = time.time()
+        self.lock = threading.Lock()
+        self.hits: list[Hit] = []
+        self.counts: dict[str, int] = {}
+        self._pdfs: dict[tuple[date, int], bytes | None] = {}
+        self._pdf_lock = threading.Lock()
+        # when each day's issue appeared (Last-Modified of its files)
+        self.published = {d: datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp() - 3 * 3600 for d in pages}
+
+    def count(self, key: str) -> int:
+        with self.lock:
+            self.counts[key] = self.counts.get(key, 0) + 1
+            return self.counts[key]
+
+    def appeared(self, day: date, asking: bool) -> bool:
+        key = day.isoformat()
+        if key in self.faults.late_s and time.time() - self.started < self.faults.late_s[key]:
+            return False
+        if key in self.faults.late:
+            seen = self.count(f"late:{key}") if asking else self.counts.get(f"late:{key}", 0)
+            return seen > self.faults.late[key]
+        return True
+
+    def days(self) -> list[date]:
+        return [d for d in sorted(self.pages) if self.appeared(d, asking=False)]
+
+    @staticmethod
+    def can_render_pdf() -> bool:
+        return importlib.util.find_spec("pipeline.evaluation.pdfgen") is not None
+
+    def pdf(self, day: date, page: int) -> bytes | None:
+        """The page's PDF, rendered when first asked for (a second or more per page)."""
+        with self._pdf_lock:
+            if (day, page) in self._pdfs:
+                return self._pdfs[(day, page)]
+            try:
+                from pipeline.evaluation.pdfgen import render_text_pdf
+            except ImportError:
+                self._pdfs[(day, page)] = None
+            else:
+                p = self.pages[day][page]
+                self._pdfs[(day, page)] = render_text_pdf(p.text, title=f"{PAPER_NAME} {day} {p.name}")
+        return self._pdfs[(day, page)]
+
+    def robots(self) -> str:
+        lines = ["User-agent: *"] + [f"Disallow: {p}" for p in self.faults.disallow]
+        if not self.faults.disallow:
+            lines.append("Disallow:")
+        if self.faults.crawl_delay is not None:
+            lines.append(f"Crawl-delay: {self.faults.crawl_delay:g}")
+        return "\n".join(lines) + "\n"
+
+    def resolve(self, path: str) -> tuple[int, bytes, str, date | None, float]:
+        """(status, body, content type, day, delay before answering)."""
+        html_type = "text/html; charset=utf-8"
+        if path == "/robots.txt":
+            return 200, self.robots().encode(), "text/plain; charset=utf-8", None, 0.0
+        if path in ("/", "/epaper/", "/epaper/archive.html"):
+            return 200, render_archive(self.days()).encode(), html_type, None, 0.0
+        m = re.fullmatch(r"/epaper/(\d{4})-(\d{2})/(\d{2})/(.+)", path)
+        if not m:
+            return 404, b"not found\n", "text/plain", None, 0.0
+        try:
+            day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return 404, b"not found\n", "text/plain", None, 0.0
+        pages = self.pages.get(day)
+        rest = m.group(4)
+        if pages is None:
+            return 404, b"no issue\n", "text/plain", None, 0.0
+        if rest == "index.html":
+            if not self.appeared(day, asking=True):
+                return 404, b"not yet\n", "text/plain", None, 0.0
+            return 200, render_index(day, pages).encode(), html_type, day, 0.0
+        if not self.appeared(day, asking=False):
+            return 404, b"not yet\n", "text/plain", None, 0.0
+        node = re.fullmatch(r"node_(\d+)\.html", rest)
+        pdf = re.fullmatch(r"page_(\d+)\.pdf", rest)
+        content = re.fullmatch(r"content_(\d+)_([0-9a-f]+)\.html", rest)
+        num = int((node or pdf or content).group(1)) if (node or pdf or content) else 0
+        page = pages.get(num)
+        if page is None:
+            return 404, b"not found\n", "text/plain", None, 0.0
+        tag = f"{day}/{num:02d}"
+        gb = tag in self.faults.gb18030
+        if node:
+            delay = 0.0
+            if tag in self.faults.slow:
+                seconds, times = self.faults.slow[tag]
+                if self.count(f"slow:{tag}") <= times:
+                    delay = seconds
+            if tag in self.faults.fail:
+                return self.faults.fail[tag], b"page unavailable\n", "text/plain", None, delay
+            if tag in self.faults.unavailable and self.count(f"503:{tag}") <= self.faults.unavailable[tag]:
+                return 503, b"busy, try again\n", "text/plain", None, delay
+            has_pdf = self.can_render_pdf()
+            doc = render_page(page, "gb18030" if gb else "utf-8", tag not in self.faults.pdf_only, has_pdf)
+            if gb:
+                return 200, doc.encode("gb18030"), "text/html", day, delay  # declared in <meta> only
+            return 200, doc.encode(), html_type, day, delay
+        if pdf:
+            data = self.pdf(day, num)
+            if data is None:
+                return 404, b"no pdf\n", "text/plain", None, 0.0
+            return 200, data, "application/pdf", day, 0.0
+        assert content is not None
+        art = next((a for a in page.articles if a.key == content.group(2)), None)
+        if art is None or tag in self.faults.pdf_only:
+            return 404, b"not found\n", "text/plain", None, 0.0
+        doc = render_article(page, art)
+        if gb:
+            return 200, doc.replace('charset="utf-8"', 'charset="gb18030"').encode("gb18030"), \
+                "text/html; charset=GB18030", day, 0.0
+        return 200, doc.encode(), html_type, day, 0.0
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "inkstream-epaper/1"
+    # headers and body leave in one write (two small writes meet the client's delayed ACK: ~40 ms each)
+    wbufsize = 1 << 16
+    disable_nagle_algorithm = True
+    site: Site
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_HEAD(self) -> None:
+        self._answer(head=True)
+
+    def do_GET(self) -> None:
+        self._answer(head=False)
+
+    def _answer(self, head: bool) -> None:
+        site = self.site
+        path = self.path.split("?", 1)[0]
+        status, body, ctype, day, delay = site.resolve(path)
+        if delay:
+            time.sleep(delay)
+        headers = {"Content-Type": ctype}
+        conditional = bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since"))
+        if status == 200:
+            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+            modified = site.published.get(day, site.started) if day else site.started
+            headers["ETag"] = etag
+            headers["Last-Modified"] = email.utils.formatdate(modified, usegmt=True)
+            headers["Cache-Control"] = "no-cache"
+            if _not_modified(self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since"), etag, modified):
+                status, body = 304, b""
+        if status >= 500 and status != 503:
+            headers["Connection"] = "close"
+        if status == 503:
+            headers["Retry-After"] = "0"
+        with site.lock:
+            site.hits.append(Hit(time.time(), path, status, len(body), conditional,
+                                 self.headers.get("User-Agent") or ""))
+        try:
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if not head and body:
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+
+def _not_modified(inm: str | None, ims: str | None, etag: str, modified: float) -> bool:
+    if inm:
+        return any(t.strip() in (etag, "*", f"W/{etag}") for t in inm.split(","))
+    if ims:
+        try:
+            return email.utils.parsedate_to_datetime(ims).timestamp() >= int(modified)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+@dataclass
+class SiteHandle:
+    url: str
+    site: Site
+    server: ThreadingHTTPServer
+    thread: threading.Thread
+
+    @property
+    def requests(self) -> list[Hit]:
+        with self.site.lock:
+            return list(self.site.hits)
+
+    def clear_requests(self) -> None:
+        with self.site.lock:
+            self.site.hits.clear()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+def start_site(root_or_samples: Path | None = None, host: str = "127.0.0.1", port: int = 0,
+               **faults: Any) -> SiteHandle:
+    """Serve the sample issues under ``root_or_samples`` (default ``samples/src``) in a thread;
+    ``faults``: see the module's docstring. The base URL of the paper is ``handle.url + "/epaper"``."""
+    site = Site(load_pages(root_or_samples or SAMPLES), Faults(**faults))
+    handler = type("Handler", (_Handler,), {"site": site})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="epaper-site", daemon=True)
+    thread.start()
+    return SiteHandle(f"http://{host}:{server.server_address[1]}", site, server, thread)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="serve the sample issues as an e-paper website")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--root", type=Path, default=SAMPLES)
+    args = parser.parse_args(argv)
+    handle = start_site(args.root, args.host, args.port)
+    print(f"e-paper site at {handle.url}/epaper/archive.html (Ctrl-C stops)", flush=True)
+    try:
+        handle.thread.join()
+    except KeyboardInterrupt:
+        handle.stop()
+
+
+if __name__ == "__main__":
+    main()
