@@ -1,7 +1,7 @@
 """Enrichment throughput (chars/s) against plain jieba tokenisation and POS tagging of the same text.
 
 The ceiling is stock ``jieba.posseg``; enrichment tags with the same tagger and an exact, faster
-HMM decoder (pipeline/enrichment/viterbi.py), so ``our_pos`` is printed too.
+HMM decoder (pipeline/text/viterbi.py), so ``our_pos`` is printed too.
 The entity backends alone (``crf``: features + CRFsuite tagging + places; ``rules``: the jieba
 backend's rule layer) are timed on the same text's POS tokens, the CRF also as a ratio to stock
 ``jieba.posseg``.
@@ -21,7 +21,7 @@ from common import report, sample_pages
 from pipeline.enrichment import article_text, enrich_article, warm_up
 from pipeline.enrichment.entities import extract_entities
 from pipeline.enrichment.ner import extract_entities_crf
-from pipeline.enrichment.tokenizer import jieba_pos_tokenizer, plain_tokenizer, pos_tokenizer
+from pipeline.text.tokenizer import jieba_pos_tokenizer, plain_tokenizer, pos_tokenizer
 from pipeline.models import PageText
 from pipeline.segmentation import segment_page
 

@@ -105,6 +105,7 @@ def run_demo(settings: Settings, keep_running: bool, console: Any) -> None:
     """Local servers + the newspaper_ingest DAG for every sample day + a search."""
     from pipeline import servers
     from pipeline.indexing import client
+    from pipeline.indexing import search as index_search
     from pipeline.runner.staging import run_staging
     from pipeline.sources import source_for
 
@@ -142,7 +143,7 @@ def run_demo(settings: Settings, keep_running: bool, console: Any) -> None:
     try:
         client.refresh(es, settings.es)
         query = "工会"
-        hits = list(client.search(es, settings.es, query, size=5))
+        hits = list(index_search.search(es, settings.es, query, size=5))
     finally:
         es.close()
     console.print(f"\nSearch {query!r} → {len(hits)} hit(s):")

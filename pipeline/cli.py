@@ -254,14 +254,15 @@ def search(
 ) -> None:
     """Print matching headlines with issue date, page and a highlighted snippet."""
     from pipeline.indexing import client
+    from pipeline.indexing import search as index_search
 
     settings = _settings()
     date_from, date_to = (str(d) if d else None for d in (parse_day(date_from, "--from"), parse_day(date_to, "--to")))
     require(es=settings.es.url)
-    filters = client.SearchFilters(date_from, date_to, person, org, place, paper)
+    filters = index_search.SearchFilters(date_from, date_to, person, org, place, paper)
     es = client.make_client(settings.es)
     try:
-        hits = list(client.search(es, settings.es, query, size, filters))
+        hits = list(index_search.search(es, settings.es, query, size, filters))
     except PipelineError as exc:
         raise _fail(exc) from exc
     finally:
@@ -495,8 +496,6 @@ def report(
     output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write")] = Path("report.html"),
 ) -> None:
     """Write one static HTML page with charts from Elasticsearch aggregations (no Kibana needed)."""
-    from elasticsearch import TransportError
-
     from pipeline import report as report_page
     from pipeline.indexing import client
 
@@ -505,7 +504,7 @@ def report(
     es = client.make_client(settings.es)
     try:
         data = report_page.gather(es, settings.es)
-    except TransportError as exc:
+    except PipelineError as exc:
         raise _fail(exc) from exc
     finally:
         es.close()

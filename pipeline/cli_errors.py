@@ -101,16 +101,20 @@ def explain(exc: BaseException, args: Iterable[str] = ()) -> tuple[str, int]:
     the command line (a missing path the user named is a usage error, a missing file of ours is not)."""
     from pipeline.errors import (
         ConfigError,
+        ConsumeUnavailable,
         IndexUnavailable,
         InvalidPage,
         PipelineError,
         PublishUnavailable,
+        QueryRejected,
     )
 
     name = type(exc).__name__
     if isinstance(exc, Unreachable):
         return str(exc), FAILURE
-    if isinstance(exc, PublishUnavailable):
+    if isinstance(exc, QueryRejected):
+        return f"Elasticsearch refused the request: {_short(exc)}; check the query and its options", USAGE
+    if isinstance(exc, (PublishUnavailable, ConsumeUnavailable)):
         return f"Kafka unavailable: {_short(exc)}; {UP_HINT.format(var='KAFKA__BOOTSTRAP_SERVERS')}", FAILURE
     if isinstance(exc, IndexUnavailable):
         return f"Elasticsearch unavailable: {_short(exc)}; {UP_HINT.format(var='ES__URL')}", FAILURE
@@ -120,15 +124,6 @@ def explain(exc: BaseException, args: Iterable[str] = ()) -> tuple[str, int]:
         return f"configuration: {exc}", FAILURE
     if isinstance(exc, PipelineError):
         return _short(exc), FAILURE
-    es_kind = _elasticsearch_kind(exc)
-    if es_kind == "connection":
-        return f"Elasticsearch does not answer: {_short(exc)}; {UP_HINT.format(var='ES__URL')}", FAILURE
-    if es_kind == "bad-request":
-        return f"Elasticsearch refused the request: {_es_reason(exc)}; check the query and its options", USAGE
-    if es_kind == "api":
-        return f"Elasticsearch answered {getattr(exc, 'status_code', '?')}: {_es_reason(exc)}", FAILURE
-    if _is_kafka(exc):
-        return f"Kafka: {_short(exc)}; {UP_HINT.format(var='KAFKA__BOOTSTRAP_SERVERS')}", FAILURE
     if isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError)):
         if _named_on_command_line(exc.filename, args):
             return f"{exc.strerror}: {exc.filename}; check the path", USAGE
@@ -147,38 +142,6 @@ def explain(exc: BaseException, args: Iterable[str] = ()) -> tuple[str, int]:
 def _short(exc: BaseException, limit: int = 300) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _elasticsearch_kind(exc: BaseException) -> str | None:
-    try:
-        import elastic_transport
-        import elasticsearch
-    except ImportError:  # pragma: no cover - a base dependency
-        return None
-    if isinstance(exc, (elastic_transport.ConnectionError, elastic_transport.ConnectionTimeout)):
-        return "connection"
-    if isinstance(exc, elasticsearch.BadRequestError):
-        return "bad-request"
-    if isinstance(exc, (elasticsearch.ApiError, elastic_transport.TransportError)):
-        return "api"
-    return None
-
-
-def _es_reason(exc: BaseException) -> str:
-    body: Any = getattr(exc, "body", None)
-    try:
-        cause = body["error"]["root_cause"][0]
-        return _short(f"{cause.get('type')}: {cause.get('reason')}")
-    except (TypeError, KeyError, IndexError, AttributeError):
-        return _short(getattr(exc, "message", None) or exc)
-
-
-def _is_kafka(exc: BaseException) -> bool:
-    try:
-        from kafka.errors import KafkaError
-    except ImportError:  # pragma: no cover
-        return False
-    return isinstance(exc, KafkaError)
 
 
 def debug_requested(ctx: Any) -> bool:

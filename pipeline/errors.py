@@ -11,6 +11,7 @@
     - InvalidPage           one page cannot be decoded / segmented (that page only)
     - PublishRejected       Kafka refused a record (too large, not authorised)
     - IndexRejected         Elasticsearch refused documents (mapping conflict …)
+    - QueryRejected         Elasticsearch refused a search (a bad query or filter value)
     - CountMismatch         indexed count differs from published count
 
 Every exception keeps its constructor arguments so it survives pickling across processes.
@@ -78,6 +79,10 @@ class IndexRejected(TerminalError):
 
     def __str__(self) -> str:
         return f"{len(self.failures)} document(s) rejected by index {self.index!r}"
+
+
+class QueryRejected(TerminalError):
+    pass
 
 
 class CountMismatch(TerminalError):

@@ -23,11 +23,12 @@ import math
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Any
-
-from elasticsearch import Elasticsearch
+from typing import TYPE_CHECKING, Any
 
 from pipeline.config import ElasticsearchSettings
+
+if TYPE_CHECKING:
+    from elasticsearch import Elasticsearch
 
 COLORS = ("#2f6db5", "#c0392b", "#27ae60", "#8e44ad", "#d68910", "#17a589")
 KIND_TITLES = {"persons": "Persons", "organisations": "Organisations", "places": "Places"}
@@ -42,11 +43,11 @@ TRENDS_PER_KIND = 5
 
 def gather(es: Elasticsearch, settings: ElasticsearchSettings) -> dict[str, Any]:
     """Query Elasticsearch (through the indexing client) and shape the answers for ``render``."""
-    from pipeline.indexing import client
+    from pipeline.indexing import search as index_search
 
-    raw = client.report_aggregations(es, settings)
+    raw = index_search.report_aggregations(es, settings)
     tops = {f: [k for k, _ in _buckets(raw["aggregations"][f])[:TRENDS_PER_KIND]] for f in KIND_TITLES}
-    trends = client.report_trends(es, settings, tops, metric_keys(raw["aggregations"]["metrics"]["units"]["buckets"]))
+    trends = index_search.report_trends(es, settings, tops, metric_keys(raw["aggregations"]["metrics"]["units"]["buckets"]))
     return shape(raw, trends, tops)
 
 
@@ -64,8 +65,8 @@ def _buckets(agg: dict[str, Any]) -> list[tuple[str, int]]:
 
 
 def shape(raw: dict[str, Any], trends: dict[str, Any], tops: dict[str, list[str]]) -> dict[str, Any]:
-    """The report's data from the raw aggregations (``client.report_aggregations`` and
-    ``client.report_trends``): plain lists and dicts, nothing Elasticsearch-specific."""
+    """The report's data from the raw aggregations (``index_search.report_aggregations`` and
+    ``index_search.report_trends``): plain lists and dicts, nothing Elasticsearch-specific."""
     aggs = raw["aggregations"]
     days = [b["key_as_string"][:10] for b in trends["per_day"]["buckets"]]
     series: dict[str, dict[str, list[int]]] = {}
@@ -110,7 +111,7 @@ def metric_groups(units: Iterable[dict[str, Any]], articles: dict[str, Any]) -> 
     """Per unit: its top subjects, each with mentions, articles and the smallest and largest figure.
     Figures are only compared within one unit and one subject; nothing is added up. ``articles``:
     the ``metric_articles`` filter buckets keyed by ``report_metric_key``."""
-    from pipeline.indexing.client import report_metric_key
+    from pipeline.indexing.search import report_metric_key
 
     def count(unit: str, subject: str | None) -> int:
         return int(articles.get(report_metric_key(unit, subject), {}).get("doc_count", 0))

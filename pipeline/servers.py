@@ -205,40 +205,15 @@ def start_elasticsearch(
 
 
 def wait_kafka(bootstrap: str, timeout_s: float = 30.0) -> None:
-    from kafka import KafkaAdminClient
-    from kafka.errors import KafkaError
+    from pipeline.publishing.producer import wait_ready
 
-    deadline = time.monotonic() + timeout_s
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            admin = KafkaAdminClient(bootstrap_servers=[bootstrap], request_timeout_ms=3000)
-            try:
-                admin.list_topics()
-                return
-            finally:
-                admin.close()
-        except (KafkaError, OSError, ValueError) as exc:
-            last = exc
-            time.sleep(0.2)
-    raise TransientError(f"Kafka at {bootstrap} not ready after {timeout_s}s: {last}")
+    wait_ready(bootstrap, timeout_s)
 
 
 def wait_elasticsearch(url: str, timeout_s: float = 30.0) -> None:
-    from elasticsearch import Elasticsearch
+    from pipeline.indexing.client import wait_ready
 
-    deadline = time.monotonic() + timeout_s
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            es = Elasticsearch(url, request_timeout=2)
-            es.info()
-            es.close()
-            return
-        except Exception as exc:
-            last = exc
-            time.sleep(0.2)
-    raise TransientError(f"Elasticsearch at {url} not ready after {timeout_s}s: {last}")
+    wait_ready(url, timeout_s)
 
 
 def stop_pid(pid: int, timeout_s: float = 10.0) -> None:

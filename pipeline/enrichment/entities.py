@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from pipeline.enrichment.rules import Division, divisions, load_rules
-from pipeline.enrichment.tokenizer import pos_tokenizer
+from pipeline.text.tokenizer import pos_tokenizer
 from pipeline.models import Entity, EntityCount, EntityType, Place
 
 Token = tuple[str, str, int]  # word, POS, start offset

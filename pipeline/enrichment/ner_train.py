@@ -109,7 +109,7 @@ def score(gold: Iterable[Sequence[str]], pred: Iterable[Sequence[str]]) -> dict[
 
 def sentence_features(text: str) -> list[tuple[str, ...]]:
     from pipeline.enrichment.ner import features
-    from pipeline.enrichment.tokenizer import pos_tokenizer
+    from pipeline.text.tokenizer import pos_tokenizer
 
     return features(text, pos_tokenizer().tag(text))
 

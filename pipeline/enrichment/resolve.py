@@ -94,7 +94,7 @@ def vocab() -> _Vocab:
 def _words(text: str) -> tuple[tuple[str, str], ...]:
     """(word, dictionary tag) of the words of a candidate cut on its own; the tag is the
     dictionary's (stable), the cut's tag when the word is not in the dictionary."""
-    from pipeline.enrichment.tokenizer import pos_tokenizer
+    from pipeline.text.tokenizer import pos_tokenizer
 
     tagger = pos_tokenizer()
     table = tagger.word_tag_tab
@@ -102,7 +102,7 @@ def _words(text: str) -> tuple[tuple[str, str], ...]:
 
 
 def _dict_tag(word: str) -> str | None:
-    from pipeline.enrichment.tokenizer import pos_tokenizer
+    from pipeline.text.tokenizer import pos_tokenizer
 
     return pos_tokenizer().word_tag_tab.get(word)  # type: ignore[no-any-return]
 
@@ -111,7 +111,7 @@ def _dict_tag(word: str) -> str | None:
 def _common_tag(word: str) -> str | None:
     """The dictionary tag of a word common enough to be read as that word (解决, 成长), not of a
     rare entry that is mostly part of a name (何远 in 何远舟): jieba's frequency decides."""
-    from pipeline.enrichment.tokenizer import plain_tokenizer
+    from pipeline.text.tokenizer import plain_tokenizer
 
     return _dict_tag(word) if plain_tokenizer().FREQ.get(word, 0) >= vocab().common_min_freq else None
 

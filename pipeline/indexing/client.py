@@ -1,7 +1,7 @@
 """Elasticsearch adapter: template, versioned index behind an alias, bulk with per-item results.
 
-Only this module knows ``elasticsearch`` errors; they leave as ``IndexUnavailable`` (transient)
-or ``IndexRejected`` (terminal).
+Only ``pipeline.indexing`` knows ``elasticsearch``; its errors leave as ``IndexUnavailable``
+(transient), ``QueryRejected`` or ``IndexRejected`` (terminal), see ``translate``.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +17,32 @@ from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 
 from pipeline import PROJECT_ROOT
 from pipeline.config import ElasticsearchSettings
-from pipeline.errors import IndexRejected, IndexUnavailable
+from pipeline.errors import IndexRejected, IndexUnavailable, QueryRejected
+
+
+def translate(exc: Exception, what: str, index: str) -> Exception:
+    """An Elasticsearch client error as the project's: unreachable, overloaded or failing (429,
+    5xx) → ``IndexUnavailable`` (transient); a request it refuses (400) → ``QueryRejected``; any
+    other answer → ``IndexRejected``."""
+    if isinstance(exc, ApiError):
+        status = int(getattr(exc, "status_code", 0) or 0)
+        reason = _reason(exc)
+        if status == 429 or status >= 500:
+            return IndexUnavailable(f"{what}: Elasticsearch answered {status}: {reason}")
+        if status == 400:
+            return QueryRejected(f"{what}: {reason}")
+        return IndexRejected(index, [{"status": status, "error": f"{what}: {reason}"}])
+    return IndexUnavailable(f"{what}: {exc}")
+
+
+def _reason(exc: ApiError) -> str:
+    body: Any = getattr(exc, "body", None)
+    try:
+        cause = body["error"]["root_cause"][0]
+        return f"{cause.get('type')}: {cause.get('reason')}"
+    except (TypeError, KeyError, IndexError, AttributeError):
+        return str(getattr(exc, "message", None) or exc)
+
 
 TEMPLATE_FILE = PROJECT_ROOT / "schemas" / "elasticsearch" / "articles.template.json"
 log = logging.getLogger(__name__)
@@ -248,184 +273,21 @@ def count_issue(es: Elasticsearch, settings: ElasticsearchSettings, issue: str) 
         raise IndexUnavailable(str(exc)) from exc
 
 
-@dataclass
-class SearchFilters:
-    date_from: str | None = None
-    date_to: str | None = None
-    person: str | None = None
-    organisation: str | None = None
-    place: str | None = None
-    paper: str | None = None
+def wait_ready(url: str, timeout_s: float = 30.0) -> None:
+    """Until Elasticsearch at ``url`` answers; ``IndexUnavailable`` after ``timeout_s``."""
+    import time
 
-    def clauses(self) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        if self.date_from or self.date_to:
-            out.append(
-                {"range": {"issue_date": {k: v for k, v in (("gte", self.date_from), ("lte", self.date_to)) if v}}}
-            )
-        from pipeline.enrichment.resolve import canonical_query
-        from pipeline.models import EntityType
-
-        for field_name, value in (
-            ("persons", self.person and canonical_query(EntityType.PER, self.person)),
-            ("organisations", self.organisation and canonical_query(EntityType.ORG, self.organisation)),
-            ("places", self.place and canonical_query(EntityType.LOC, self.place)),
-            ("paper", self.paper),
-        ):
-            if value:  # the facets hold canonical names: 全国总工会 filters as 中华全国总工会
-                out.append({"term": {field_name: value}})
-        return out
-
-
-def search_query(tokens: list[str], text: str, filters: SearchFilters) -> dict[str, Any]:
-    """Chinese search on a vanilla cluster: every jieba token of the query must be a token of the
-    article (so 和服 does not match 和服务, which cjk bigrams would); exact names also match the
-    entity facets; cjk phrase matches on headline and body rank the hits."""
-    from pipeline.enrichment.resolve import canonical_query
-    from pipeline.models import EntityType
-
-    must: list[dict[str, Any]] = []
-    if text:
-        must.append(
-            {
-                "bool": {
-                    "should": [
-                        {"match": {"tokens": {"query": " ".join(tokens), "operator": "and"}}},
-                        {"term": {"persons": text}},
-                        {"term": {"organisations": canonical_query(EntityType.ORG, text)}},
-                        {"term": {"places": canonical_query(EntityType.LOC, text)}},
-                        {"term": {"entity_names": text}},
-                        {"term": {"reporters": text}},
-                    ],
-                    "minimum_should_match": 1,
-                }
-            }
-        )
-    should = (
-        [
-            {"match_phrase": {"headline": {"query": text, "boost": 4}}},
-            {"match_phrase": {"kicker": {"query": text, "boost": 2}}},
-            {"match_phrase": {"body": {"query": text, "boost": 1}}},
-        ]
-        if text
-        else []
-    )
-    return {"bool": {"must": must or [{"match_all": {}}], "should": should, "filter": filters.clauses()}}
-
-
-def search(
-    es: Elasticsearch,
-    settings: ElasticsearchSettings,
-    text: str,
-    size: int = 10,
-    filters: SearchFilters | None = None,
-) -> Iterator[dict[str, Any]]:
-    from pipeline.enrichment.tokenizer import tokens as jieba_tokens
-
-    query = search_query(jieba_tokens(text) if text else [], text, filters or SearchFilters())
-    try:
-        res = es.search(
-            index=settings.alias,
-            query=query,
-            size=size,
-            source=["headline", "issue_date", "page", "pages", "paper_name", "article_id", "persons", "organisations"],
-            highlight={
-                "fields": {
-                    "body": {"fragment_size": 80, "number_of_fragments": 1},
-                    "headline": {"number_of_fragments": 0},
-                },
-                "pre_tags": ["【"],
-                "post_tags": ["】"],
-            },
-            sort=["_score", {"issue_date": "desc"}],
-        )
-    except TransportError as exc:
-        raise IndexUnavailable(str(exc)) from exc
-    for hit in res["hits"]["hits"]:
-        highlight = hit.get("highlight", {})
-        snippet = (highlight.get("body") or highlight.get("headline") or [""])[0]
-        yield {"score": hit.get("_score"), "snippet": snippet, **hit["_source"]}
-
-
-#: the entity kinds the report draws (document field -> its terms aggregation)
-REPORT_ENTITY_FIELDS = ("persons", "organisations", "places")
-
-
-def report_aggregations(es: Elasticsearch, settings: ElasticsearchSettings, latest: int = 15) -> dict[str, Any]:
-    """The raw aggregations of ``inkstream report`` (shaped by ``pipeline.report``, which stays pure):
-    articles per day, top entities with the names they share articles with, metrics by unit then
-    subject, articles per place for the map, the latest articles. ``TransportError`` passes
-    through for the CLI to explain."""
-    es.indices.refresh(index=settings.alias)
-    cooccurring = {f: {"terms": {"field": f, "size": 8}} for f in ("persons", "organisations")}
-    res = es.search(
-        index=settings.alias,
-        size=latest,
-        sort=[{"issue_date": "desc"}, {"page": "asc"}],
-        source=["issue_date", "page", "headline", "persons", "organisations"],
-        aggs={
-            "per_day": {"date_histogram": {"field": "issue_date", "calendar_interval": "day", "min_doc_count": 1}},
-            **{f: {"terms": {"field": f, "size": 40}} for f in REPORT_ENTITY_FIELDS},
-            "pairs_persons": {"terms": {"field": "persons", "size": 30}, "aggs": cooccurring},
-            "pairs_organisations": {"terms": {"field": "organisations", "size": 30}, "aggs": cooccurring},
-            "map_places": {"terms": {"field": "places", "size": 300}},
-            "metrics": {
-                "nested": {"path": "metrics"},
-                "aggs": {
-                    "units": {
-                        "terms": {"field": "metrics.unit", "size": 10},
-                        "aggs": {
-                            "subjects": {
-                                "terms": {"field": "metrics.subject", "size": 6, "missing": ""},
-                                "aggs": {
-                                    "low": {"min": {"field": "metrics.value"}},
-                                    "high": {"max": {"field": "metrics.value"}},
-                                },
-                            },
-                        },
-                    },
-                },
-            },
-        },
-    )
-    return {"total": res["hits"]["total"]["value"], "aggregations": res["aggregations"],
-            "latest": [h["_source"] for h in res["hits"]["hits"]]}
-
-
-def report_metric_key(unit: str, subject: str | None) -> str:
-    """The ``metric_articles`` bucket key of (unit, subject); subject ``None`` stands for any subject."""
-    return unit + "\x1f" + ("\x1e" if subject is None else subject)
-
-
-def report_trends(
-    es: Elasticsearch,
-    settings: ElasticsearchSettings,
-    names: dict[str, list[str]],
-    metrics: list[tuple[str, str | None]],
-) -> dict[str, Any]:
-    """Articles per issue date naming each of ``names`` (field -> canonical names), and articles
-    with a metric of each (unit, subject) in ``metrics`` (subject ``""``: none; ``None``: any),
-    keyed ``report_metric_key(unit, subject)``: the report's trends and metric article counts."""
-
-    def metric_filter(unit: str, subject: str | None) -> dict[str, Any]:
-        clauses: dict[str, Any] = {"filter": [{"term": {"metrics.unit": unit}}]}
-        if subject:
-            clauses["filter"].append({"term": {"metrics.subject": subject}})
-        elif subject == "":
-            clauses["must_not"] = [{"exists": {"field": "metrics.subject"}}]
-        return {"nested": {"path": "metrics", "query": {"bool": clauses}}}
-
-    aggs: dict[str, Any] = {
-        "per_day": {
-            "date_histogram": {"field": "issue_date", "calendar_interval": "day", "min_doc_count": 1},
-            "aggs": {
-                f: {"terms": {"field": f, "include": sorted(v), "size": max(len(v), 1)}}
-                for f, v in names.items() if v
-            },
-        },
-    }
-    if metrics:
-        aggs["metric_articles"] = {"filters": {"filters": {
-            report_metric_key(unit, subject): metric_filter(unit, subject) for unit, subject in metrics}}}
-    res = es.search(index=settings.alias, size=0, aggs=aggs)
-    return res["aggregations"]
+    deadline = time.monotonic() + timeout_s
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            es = Elasticsearch(url, request_timeout=2)
+            try:
+                es.info()
+                return
+            finally:
+                es.close()
+        except (ApiError, TransportError, OSError, ValueError) as exc:
+            last = exc
+            time.sleep(0.2)
+    raise IndexUnavailable(f"Elasticsearch at {url} not ready after {timeout_s}s: {last}")

@@ -139,3 +139,21 @@ def close_producer(producer: KafkaProducer, timeout_s: float = 5.0) -> None:
     except KafkaError as exc:  # pragma: no cover - kafka-python internals changed
         log.warning("closing the Kafka producer again: %r", exc)
         producer._closed = True  # nothing more to close; keep __del__ from raising at exit
+
+
+def wait_ready(bootstrap: str, timeout_s: float = 30.0) -> None:
+    """Until a broker at ``bootstrap`` lists its topics; ``PublishUnavailable`` after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=[bootstrap], request_timeout_ms=3000)
+            try:
+                admin.list_topics()
+                return
+            finally:
+                admin.close()
+        except (KafkaError, OSError, ValueError) as exc:
+            last = exc
+            time.sleep(0.2)
+    raise PublishUnavailable(f"Kafka at {bootstrap} not ready after {timeout_s}s: {last}")

@@ -9,14 +9,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-
-from elasticsearch import Elasticsearch
-from kafka import KafkaProducer
+from typing import TYPE_CHECKING
 
 from pipeline.config import Settings
 from pipeline.indexing import client
 from pipeline.publishing.deadletters import DeadLetterSink, kafka_sink
 from pipeline.publishing.producer import close_producer, ensure_topics, make_producer
+
+if TYPE_CHECKING:
+    from elasticsearch import Elasticsearch
+    from kafka import KafkaProducer
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-LEXICON = Path(__file__).with_name("lexicon")
+#: the user dictionaries (``*.dict.txt``) are enrichment's vocabulary, kept with its other lexicons
+LEXICON = Path(__file__).resolve().parent.parent / "enrichment" / "lexicon"
 _USER_TAGS: dict[str, str] = {}  # word -> POS tag from our dictionaries
 
 
@@ -29,7 +30,7 @@ def plain_tokenizer() -> Any:
 @functools.cache
 def pos_tokenizer() -> Any:
     """jieba's POS tagger with the exact, faster HMM decoder of ``viterbi.py``."""
-    from pipeline.enrichment.viterbi import FastPOSTokenizer
+    from pipeline.text.viterbi import FastPOSTokenizer
 
     return _with_user_tags(FastPOSTokenizer(plain_tokenizer()))
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from pipeline.airflow_local import airflow_env, dag_test
 from pipeline.config import Settings
 from pipeline.indexing import client
+from pipeline.indexing import search as index_search
 from pipeline.ledger import read_ledger
 from tests.conftest import copy_sample_issue
 
@@ -27,7 +28,7 @@ def test_dag_run_indexes_a_jump_across_pages_once_with_both_pages(settings: Sett
         client.refresh(es, s.es)
         # 陈立峰 is printed on page 1, the 2100万元 of legal aid on page 2: one article holds both
         for query in ("陈立峰", "挽回经济损失"):
-            hits = [h for h in client.search(es, s.es, query) if h["headline"] == HEADLINE]
+            hits = [h for h in index_search.search(es, s.es, query) if h["headline"] == HEADLINE]
             assert [(h["page"], h["pages"]) for h in hits] == [(1, [1, 2])], query
         assert client.count_issue(es, s.es, f"grrb-{DAY}") == row["articles"]
     finally:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from pipeline.airflow_local import airflow_env, dag_test
 from pipeline.config import Settings
 from pipeline.indexing import client
+from pipeline.indexing import search as index_search
 from tests.conftest import copy_sample_issue
 
 DAY = date(2026, 11, 19)
@@ -42,9 +43,9 @@ def test_dag_run_indexes_the_good_pages_and_fails_on_a_bad_one(settings: Setting
     es = client.make_client(s.es)
     try:
         client.refresh(es, s.es)
-        hits = list(client.search(es, s.es, "吴长河"))  # page 3 is broken: its feature must be absent
+        hits = list(index_search.search(es, s.es, "吴长河"))  # page 3 is broken: its feature must be absent
         assert hits == []
-        hits = list(client.search(es, s.es, "暖屋"))
+        hits = list(index_search.search(es, s.es, "暖屋"))
         assert hits and all(h["issue_date"] == DAY.isoformat() for h in hits)
         assert client.count_issue(es, s.es, f"grrb-{DAY}") > 0
     finally:

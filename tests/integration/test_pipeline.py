@@ -12,6 +12,7 @@ from elasticsearch import Elasticsearch
 
 from pipeline.config import Settings
 from pipeline.indexing import client
+from pipeline.indexing import search as index_search
 from pipeline.models import DeadLetter
 from pipeline.publishing.consumer import iter_topic
 from pipeline.runner.backfill import run_issue
@@ -44,7 +45,7 @@ def test_run_issue_publishes_indexes_and_makes_articles_searchable(settings: Set
     assert summary["entities"] > 0 and summary["metrics"] > 0
     es = client.make_client(settings.es)
     try:
-        hits = list(client.search(es, settings.es, "快递员"))
+        hits = list(index_search.search(es, settings.es, "快递员"))
         assert any("快递" in (h["headline"] or "") for h in hits)
         doc = es.get(index=settings.es.alias, id=hits[0]["article_id"])["_source"]
         assert doc["paper_name"] == "工人日报" and doc["issue_date"] == DAY.isoformat()
@@ -96,7 +97,7 @@ def test_an_article_jumping_pages_is_one_document_with_both_pages(
             m.setattr(continuations, "join_issue", lambda arts, _: (list(arts), continuations.JoinReport()))
             split = run_issue(settings, "grrb", DAY, "run-split").summary
         client.refresh(es, settings.es)
-        hits = [h for h in client.search(es, settings.es, "快递小哥") if h["headline"] == headline]
+        hits = [h for h in index_search.search(es, settings.es, "快递小哥") if h["headline"] == headline]
         assert sorted(h["page"] for h in hits) == [1, 3]
         second = next(h["article_id"] for h in hits if h["page"] == 3)
 
@@ -105,11 +106,11 @@ def test_an_article_jumping_pages_is_one_document_with_both_pages(
         assert joined["articles"] == joined["in_index"] == split["articles"] - 1  # the ledger counts it once
         assert joined["stale_removed"] == 1  # the page-3 part's id, named by the issue registry
         client.refresh(es, settings.es)
-        [hit] = [h for h in client.search(es, settings.es, "快递员") if h["headline"] == headline]
+        [hit] = [h for h in index_search.search(es, settings.es, "快递员") if h["headline"] == headline]
         assert hit["page"] == 1 and hit["pages"] == [1, 3]
         for query in ("快递小哥", "赵德明"):  # the title of both parts; a name printed on page 3 only
-            assert [h["article_id"] for h in client.search(es, settings.es, query) if h["headline"] == headline] == [
-                hit["article_id"]]
+            found = index_search.search(es, settings.es, query)
+            assert [h["article_id"] for h in found if h["headline"] == headline] == [hit["article_id"]]
         assert not es.options(ignore_status=404).exists(index=settings.es.alias, id=second)
         doc = es.get(index=settings.es.alias, id=hit["article_id"])["_source"]
         assert "赵德明" in doc["persons"] and "王春生" in doc["persons"]  # one on each page

@@ -13,7 +13,8 @@ from elasticsearch import Elasticsearch
 
 from pipeline.config import Settings
 from pipeline.indexing import client
-from pipeline.indexing.client import SearchFilters
+from pipeline.indexing import search as index_search
+from pipeline.indexing.search import SearchFilters
 from pipeline.runner.backfill import run_issue
 
 
@@ -27,7 +28,7 @@ def indexed(settings: Settings) -> Iterator[Settings]:
 def _headlines(settings: Settings, text: str, **filters: str) -> list[str]:
     es = client.make_client(settings.es)
     try:
-        return [h["headline"] for h in client.search(es, settings.es, text, 10, SearchFilters(**filters))]
+        return [h["headline"] for h in index_search.search(es, settings.es, text, 10, SearchFilters(**filters))]
     finally:
         es.close()
 
@@ -54,7 +55,7 @@ def test_relevance(indexed: Settings) -> None:
 def test_highlighted_snippets(indexed: Settings) -> None:
     es = client.make_client(indexed.es)
     try:
-        [hit, *_] = client.search(es, indexed.es, "暖屋")
+        [hit, *_] = index_search.search(es, indexed.es, "暖屋")
     finally:
         es.close()
     assert "【暖屋】" in hit["snippet"]

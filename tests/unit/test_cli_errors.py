@@ -197,7 +197,9 @@ def test_explain_maps_exceptions_to_one_line_and_a_code() -> None:
                            node=NodeConfig("http", "127.0.0.1", 9200))
     bad = BadRequestError("search_phase_execution_exception", meta,
                           {"error": {"root_cause": [{"type": "parse_exception", "reason": "failed to parse date"}]}})
-    message, code = explain(bad)
+    from pipeline.indexing.client import translate
+
+    message, code = explain(translate(bad, "search", "articles"))
     assert code == USAGE and "failed to parse date" in message and "\n" not in message
     assert explain(PublishUnavailable("x"))[1] == FAILURE and "inkstream up" in explain(PublishUnavailable("x"))[0]
     assert explain(ConfigError("no paper"))[1] == FAILURE

@@ -11,7 +11,7 @@ import pytest
 from pipeline.enrichment import extract
 from pipeline.enrichment.ner import features, recognise, spans_from_tags
 from pipeline.enrichment.ner_train import read_bmes, score, split
-from pipeline.enrichment.tokenizer import pos_tokenizer
+from pipeline.text.tokenizer import pos_tokenizer
 
 ISSUE = date(2026, 11, 20)
 NEGATIVES = Path(__file__).with_name("data") / "ner_hard_negatives.txt"

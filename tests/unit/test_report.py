@@ -9,7 +9,7 @@ import re
 from fontTools.ttLib import TTFont
 
 from pipeline import report
-from pipeline.indexing.client import report_metric_key
+from pipeline.indexing.search import report_metric_key
 
 
 def test_pairs_are_unordered_without_self_pairs() -> None:

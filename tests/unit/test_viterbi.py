@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.enrichment.tokenizer import jieba_pos_tokenizer, pos_tokenizer
+from pipeline.text.tokenizer import jieba_pos_tokenizer, pos_tokenizer
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,0 +1,1 @@
+"""Text shared by segmentation, enrichment and search: jieba's tokenizers, loaded once."""
