@@ -387,9 +387,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, head: bool) -> None:
         site = self.site
         path = self.path.split("?", 1)[0]
+        arrived = time.time()
         status, body, ctype, day, delay = site.resolve(path)
-        if delay:
-            time.sleep(delay)
         headers = {"Content-Type": ctype}
         conditional = bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since"))
         if status == 200:
@@ -404,9 +403,10 @@ class _Handler(BaseHTTPRequestHandler):
             headers["Connection"] = "close"
         if status == 503:
             headers["Retry-After"] = "0"
-        with site.lock:
-            site.hits.append(Hit(time.time(), path, status, len(body), conditional,
-                                 self.headers.get("User-Agent") or ""))
+        with site.lock:  # logged as it arrived, with the answer it gets
+            site.hits.append(Hit(arrived, path, status, len(body), conditional, self.headers.get("User-Agent") or ""))
+        if delay:
+            time.sleep(delay)
         try:
             self.send_response(status)
             for k, v in headers.items():

@@ -18,6 +18,7 @@ import logging
 import os
 import time
 import urllib.robotparser
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -155,9 +156,11 @@ class Fetcher:
             follow_redirects=True,
             auth=auth,
         )
+        # sources are built per step and dropped without a close: the pool closes with its owner
+        self._closer = weakref.finalize(self, self._client.close)
 
     def close(self) -> None:
-        self._client.close()
+        self._closer()
 
     # ------------------------------------------------------------------ politeness
 
