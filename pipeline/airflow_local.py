@@ -15,11 +15,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipeline import PROJECT_ROOT
+from pipeline.resources import data_dir
 from pipeline.config import Settings, load_paper
 from pipeline.errors import PipelineError
 
-DAGS_FOLDER = PROJECT_ROOT / "dags"
+DAGS_FOLDER = data_dir("dags")
 QUIET_LOGGERS = ("kafka=WARNING elasticsearch=WARNING elastic_transport=WARNING urllib3=WARNING "
                  "sqlalchemy=WARNING alembic=WARNING httpx=WARNING uvicorn.access=WARNING")
 

@@ -372,14 +372,14 @@ def eval_segmentation(
     as_json: Annotated[bool, typer.Option("--json", help="with --generated: JSON instead of a table")] = False,
 ) -> None:
     """Article boundary P/R/F1, headline/body exact, byline accuracy on the golden pages."""
-    from pipeline import PROJECT_ROOT
+    from pipeline.resources import CHECKOUT
     from pipeline.evaluation.segmentation import evaluate, golden_pages
 
     if generated:
         _eval_generated(recipe, verbose, as_json)
         return
-    roots = [PROJECT_ROOT / "samples" / "src", PROJECT_ROOT / "tests" / "golden" / "segmentation"]
-    scores = evaluate(golden_pages(roots), PROJECT_ROOT, _settings().papers_dir)
+    roots = [CHECKOUT / "samples" / "src", CHECKOUT / "tests" / "golden" / "segmentation"]
+    scores = evaluate(golden_pages(roots), CHECKOUT, _settings().papers_dir)
     _dump(scores.as_dict())
     if verbose:
         for line in scores.errors:
@@ -417,10 +417,10 @@ def eval_enrichment(
     only: Annotated[str | None, typer.Option(help="one .gold file name, e.g. heldout.gold")] = None,
 ) -> None:
     """Entity (PER/ORG/LOC), metric and date precision/recall/F1 on the annotated articles."""
-    from pipeline import PROJECT_ROOT
+    from pipeline.resources import CHECKOUT
     from pipeline.evaluation.enrichment import evaluate, golden_articles
 
-    articles = golden_articles(PROJECT_ROOT / "tests" / "golden" / "enrichment", only)
+    articles = golden_articles(CHECKOUT / "tests" / "golden" / "enrichment", only)
     scores = evaluate(articles, backend)
     _dump(scores.as_dict())
     if verbose:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pipeline import PROJECT_ROOT
+from pipeline.resources import data_dir
 from pipeline.errors import ConfigError
 from pipeline.sources.siteconfig import SiteAccess, SiteConfig
 
@@ -116,8 +116,8 @@ class Settings(BaseSettings):
 
     #: local servers' data, staging, logs: ``.inkstream`` in the current directory unless set
     data_dir: Path = Field(default_factory=lambda: Path.cwd() / ".inkstream")
-    source_root: Path = PROJECT_ROOT / "samples" / "issues"
-    papers_dir: Path = PROJECT_ROOT / "papers"
+    source_root: Path = Field(default_factory=lambda: data_dir("samples") / "issues")
+    papers_dir: Path = Field(default_factory=lambda: data_dir("papers"))
     default_paper: str = "grrb"
     kafka: KafkaSettings = KafkaSettings()
     es: ElasticsearchSettings = ElasticsearchSettings()

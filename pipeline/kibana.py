@@ -15,9 +15,9 @@ from base64 import b64encode
 from pathlib import Path
 from typing import Any
 
-from pipeline import PROJECT_ROOT
+from pipeline.resources import data_dir
 
-NDJSON = PROJECT_ROOT / "kibana" / "inkstream.ndjson"
+NDJSON = data_dir("kibana") / "inkstream.ndjson"
 DATA_VIEW = "inkstream-articles"
 _SEARCH_REF = "kibanaSavedObjectMeta.searchSourceJSON.index"
 

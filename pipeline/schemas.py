@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline import PROJECT_ROOT
+from pipeline.resources import data_dir
 from pipeline.models import EVENT_MODELS, SCHEMA_VERSION
 
-SCHEMA_DIR = PROJECT_ROOT / "schemas"
+SCHEMA_DIR = data_dir("schemas")
 NAMES = {
     "article": "inkstream.article",
     "issue": "inkstream.issue",

@@ -26,7 +26,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pipeline import PROJECT_ROOT
+from pipeline.resources import CHECKOUT
 from pipeline.errors import ConfigError, TransientError
 
 
@@ -143,7 +143,7 @@ def start_kafka(
 
 def moto_binary() -> Path:
     """``moto_server`` from ``.venv-moto`` (``make tools``) or ``INKSTREAM_TEST_MOTO_SERVER``."""
-    path = Path(os.environ.get("INKSTREAM_TEST_MOTO_SERVER") or PROJECT_ROOT / ".venv-moto" / "bin" / "moto_server")
+    path = Path(os.environ.get("INKSTREAM_TEST_MOTO_SERVER") or CHECKOUT / ".venv-moto" / "bin" / "moto_server")
     if not path.is_file():
         raise ConfigError(f"moto_server not found at {path} (make tools)")
     return path
@@ -176,7 +176,7 @@ def start_objectstore(
 
     cmd = [sys.executable, "-m", "pipeline.objectstore", "--root", str(data_dir / "kafka"), "--host", "127.0.0.1",
            "--port", str(port), "--bucket", bucket]
-    env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(CHECKOUT), os.environ.get("PYTHONPATH")]))}
     proc = _spawn(cmd, data_dir / "logs" / "kafka-store.log", tie_to_parent, env)
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

@@ -15,7 +15,7 @@ from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 
-from pipeline import PROJECT_ROOT
+from pipeline.resources import data_dir
 from pipeline.config import ElasticsearchSettings
 from pipeline.errors import IndexRejected, IndexUnavailable, QueryRejected
 
@@ -44,7 +44,7 @@ def _reason(exc: ApiError) -> str:
         return str(getattr(exc, "message", None) or exc)
 
 
-TEMPLATE_FILE = PROJECT_ROOT / "schemas" / "elasticsearch" / "articles.template.json"
+TEMPLATE_FILE = data_dir("schemas") / "elasticsearch" / "articles.template.json"
 log = logging.getLogger(__name__)
 
 
