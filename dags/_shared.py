@@ -1,49 +1,47 @@
-"""Shared DAG wiring: default args, paper configs (read as plain TOML), error mapping.
+"""Shared DAG wiring: default args, the configured papers, error mapping.
 
-Kept light: no pipeline/jieba/kafka/elasticsearch imports at parse time.
+Everything configurable comes from ``pipeline.config.Settings`` (the one reader of the
+environment) and each paper's ``PaperConfig``. Kept light at parse time: pydantic only, no
+jieba, Kafka or Elasticsearch imports.
 """
 
 from __future__ import annotations
 
 import functools
-import os
-import tomllib
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
+
+from pipeline.config import PaperConfig, Settings, list_papers
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-PAPERS_DIR = Path(os.environ.get("INKSTREAM_PAPERS_DIR", Path(__file__).resolve().parent.parent / "papers"))
-DEFAULT_PAPER = os.environ.get("INKSTREAM_DEFAULT_PAPER", "grrb")
-_RETRY_DELAY = float(os.environ.get("INKSTREAM_AIRFLOW_RETRY_DELAY_S", "30"))
-#: how long a missing issue is waited for after its run is due (Settings.issue_wait_s reads the same)
-ISSUE_WAIT_S = float(os.environ.get("INKSTREAM_ISSUE_WAIT_S", "3600"))
-POKE_INTERVAL_S = float(os.environ.get("INKSTREAM_AIRFLOW_POKE_INTERVAL_S", "300"))
+#: the environment as the DAG file was parsed with (the tasks read it again: ``settings()``)
+PARSED = Settings()
+DEFAULT_PAPER = PARSED.default_paper
+#: how long a missing issue is waited for after its run is due
+ISSUE_WAIT_S = PARSED.issue_wait_s
+POKE_INTERVAL_S = PARSED.airflow_poke_interval_s
 
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "inkstream",
-    "retries": int(os.environ.get("INKSTREAM_AIRFLOW_RETRIES", "3")),
-    "retry_delay": timedelta(seconds=_RETRY_DELAY),
+    "retries": PARSED.airflow_retries,
+    "retry_delay": timedelta(seconds=PARSED.airflow_retry_delay_s),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=10),
 }
 
 
-KAFKA_CONN_ID = os.environ.get("INKSTREAM_AIRFLOW_KAFKA_CONN_ID", "inkstream_kafka")
-ES_CONN_ID = os.environ.get("INKSTREAM_AIRFLOW_ES_CONN_ID", "inkstream_elasticsearch")
-
-
-def settings() -> Any:
-    """``pipeline.config.Settings`` from the environment, overridden by the Airflow connections
-    ``inkstream_kafka`` / ``inkstream_elasticsearch`` when they are defined (UI, CLI, secrets
-    backend or ``AIRFLOW_CONN_*``): credentials then live in Airflow, not in the worker's env."""
+def settings() -> Settings:
+    """``Settings`` from the environment, overridden by the Airflow connections (ids in the
+    settings: ``inkstream_kafka``, ``inkstream_elasticsearch``, ``inkstream_site``) when they are
+    defined (UI, CLI, secrets backend or ``AIRFLOW_CONN_*``): credentials then live in Airflow,
+    not in the worker's environment."""
     from airflow.sdk import Connection
     from airflow.sdk.exceptions import AirflowNotFoundException
 
-    from pipeline.config import Settings, with_connections
+    from pipeline.config import with_connections
 
     def fields(conn_id: str) -> dict[str, Any] | None:
         try:
@@ -53,15 +51,13 @@ def settings() -> Any:
         return {"conn_type": conn.conn_type, "host": conn.host, "port": conn.port, "login": conn.login,
                 "password": conn.password, "schema": conn.schema, "extra": conn.extra_dejson}
 
-    return with_connections(Settings(), fields(KAFKA_CONN_ID), fields(ES_CONN_ID))
+    base = Settings()
+    return with_connections(base, fields(base.airflow_kafka_conn_id), fields(base.airflow_es_conn_id),
+                            fields(base.airflow_site_conn_id))
 
 
-def paper_configs() -> list[dict[str, Any]]:
-    papers = []
-    for path in sorted(PAPERS_DIR.glob("*.toml")):
-        with path.open("rb") as fh:
-            papers.append(tomllib.load(fh))
-    return papers
+def paper_configs() -> list[PaperConfig]:
+    return list_papers(PARSED)
 
 
 def dag_id_for(paper_id: str) -> str:

@@ -21,15 +21,16 @@ from airflow.sdk import Param, PokeReturnValue, dag, get_current_context, task
 
 import _shared as sh
 from _shared import DEFAULT_ARGS, dag_id_for, fail_fast_on_terminal, issue_date, paper_configs, settings
+from pipeline.config import PaperConfig
 
 
-def build(paper: dict[str, Any]) -> Any:
-    pid, tz = paper["id"], paper.get("timezone", "Asia/Shanghai")
-    start = pendulum.parse(str(paper["start_date"]), tz=tz)
+def build(paper: PaperConfig) -> Any:
+    pid, tz = paper.id, paper.timezone
+    start = pendulum.datetime(paper.start_date.year, paper.start_date.month, paper.start_date.day, tz=tz)
 
     @dag(
         dag_id=dag_id_for(pid),
-        schedule=paper.get("schedule", "0 7 * * *"),
+        schedule=paper.schedule,
         start_date=start,
         catchup=True,
         max_active_runs=3,
@@ -115,4 +116,4 @@ def build(paper: dict[str, Any]) -> Any:
 
 
 for _paper in paper_configs():
-    globals()[dag_id_for(_paper["id"])] = build(_paper)
+    globals()[dag_id_for(_paper.id)] = build(_paper)
