@@ -15,8 +15,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pipeline.resources import data_dir
 from pipeline.errors import ConfigError
+from pipeline.resources import data_dir as shipped
 from pipeline.sources.siteconfig import SiteAccess, SiteConfig
 
 
@@ -116,8 +116,8 @@ class Settings(BaseSettings):
 
     #: local servers' data, staging, logs: ``.inkstream`` in the current directory unless set
     data_dir: Path = Field(default_factory=lambda: Path.cwd() / ".inkstream")
-    source_root: Path = Field(default_factory=lambda: data_dir("samples") / "issues")
-    papers_dir: Path = Field(default_factory=lambda: data_dir("papers"))
+    source_root: Path = Field(default_factory=lambda: shipped("samples") / "issues")
+    papers_dir: Path = Field(default_factory=lambda: shipped("papers"))
     default_paper: str = "grrb"
     kafka: KafkaSettings = KafkaSettings()
     es: ElasticsearchSettings = ElasticsearchSettings()
@@ -129,6 +129,14 @@ class Settings(BaseSettings):
     #: Airflow: how long after a day's run is due its issue may still arrive; past it a missing
     #: issue is skipped (``INKSTREAM_ISSUE_WAIT_S``; the DAG's sensor timeout too)
     issue_wait_s: float = Field(default=3600.0, gt=0)
+    #: Airflow: task retries (``INKSTREAM_AIRFLOW_RETRIES``), the first retry's delay (doubling up
+    #: to 10 minutes), how often the sensor asks for the issue, and the connections' ids
+    airflow_retries: int = Field(default=3, ge=0)
+    airflow_retry_delay_s: float = Field(default=30.0, gt=0)
+    airflow_poke_interval_s: float = Field(default=300.0, gt=0)
+    airflow_kafka_conn_id: str = "inkstream_kafka"
+    airflow_es_conn_id: str = "inkstream_elasticsearch"
+    airflow_site_conn_id: str = "inkstream_site"
     #: the staging area the page tasks hand their results to the publish task through: a folder
     #: (default ``<data_dir>/staging``) or ``s3://bucket/prefix``, shared by every worker
     #: (``INKSTREAM_STAGING_URL``; docs/scaling.md)
