@@ -10,7 +10,7 @@ import textwrap
 from datetime import date
 from pathlib import Path
 
-from pipeline.cli_errors import INCOMPLETE
+from pipeline.cli.errors import INCOMPLETE
 from pipeline.config import Settings
 from pipeline.indexing import client
 from tests.conftest import ROOT, cli_env, copy_sample_issue

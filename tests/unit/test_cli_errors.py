@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.cli_errors import FAILURE, USAGE, explain
+from pipeline.cli.errors import FAILURE, USAGE, explain
 
 runner = CliRunner()
 
