@@ -4,8 +4,11 @@ pages are indexed and verify fails naming the page."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from pipeline.airflow_local import airflow_env, dag_test
 from pipeline.config import Settings
@@ -52,3 +55,32 @@ def test_dag_run_against_the_site_waits_for_a_late_issue_and_fails_one_404_page(
         assert es.count(index=s.es.alias)["count"] == expected
     finally:
         es.close()
+
+
+def test_the_deferrable_issue_trigger_fires_when_a_late_issue_appears(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from pipeline.sources.issue_trigger import IssueTrigger
+
+    handle = start_site(late={DAY.isoformat(): 2})
+    try:
+        monkeypatch.setenv("INKSTREAM_SITE__BASE_URL", handle.url + "/epaper")
+        monkeypatch.setenv("INKSTREAM_PAPERS_DIR", str(papers_dir(tmp_path, rate_per_s=50.0)))
+        monkeypatch.setenv("INKSTREAM_DATA_DIR", str(tmp_path / "data"))
+        trigger = IssueTrigger("grrb-site", DAY.isoformat(), datetime.now(UTC).isoformat(), poke_interval_s=0.1)
+        path, kwargs = trigger.serialize()
+        assert path == "pipeline.sources.issue_trigger.IssueTrigger"
+        assert IssueTrigger(**kwargs).serialize() == (path, kwargs)  # what the triggerer rebuilds it from
+
+        async def first_event() -> Any:
+            async for event in trigger.run():
+                return event
+            return None
+
+        event = asyncio.run(asyncio.wait_for(first_event(), timeout=30))
+        hits = [h.status for h in handle.requests if h.path.endswith("/19/index.html")]
+    finally:
+        handle.stop()
+    assert event.payload["done"] and not event.payload["skip"], event.payload
+    assert hits == [404, 404, 200]
