@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, ParamSpec, TypeVar
 
 from pipeline.config import PaperConfig, Settings, list_papers
@@ -89,7 +89,7 @@ def issue_date(context: Any, timezone: str) -> Any:
 
     day = (context.get("params") or {}).get("day")
     if day:
-        return pendulum.parse(str(day)).date()
+        return date.fromisoformat(str(day))
     logical = context.get("logical_date") or context["dag_run"].run_after
     return pendulum.instance(logical).in_timezone(timezone).date()
 

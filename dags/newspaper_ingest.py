@@ -14,7 +14,7 @@ is `newspaper_ingest`, others are `newspaper_ingest__<paper>`. Wiring only: the 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import pendulum
 from airflow.sdk import Param, PokeReturnValue, dag, get_current_context, task
@@ -105,12 +105,14 @@ def build(paper: PaperConfig) -> Any:
                 raise AirflowFailException(f"{summary['issue_id']} incomplete: {incomplete}")
             return summary
 
+        # task outputs are XComArgs here; Airflow hands each task the values at run time
         pages = plan_pages()
         processed = process_page.expand(page=pages)
-        published = publish(pages)
+        published = publish(cast("list[int]", pages))
         wait_for_issue() >> pages
         processed >> published
-        verify(published, index(published))
+        result = cast("dict[str, Any]", published)
+        verify(result, cast("dict[str, Any]", index(result)))
 
     return newspaper_ingest()
 

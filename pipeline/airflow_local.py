@@ -11,13 +11,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipeline.resources import data_dir
 from pipeline.config import Settings, load_paper
 from pipeline.errors import PipelineError
+from pipeline.resources import data_dir
 
 DAGS_FOLDER = data_dir("dags")
 QUIET_LOGGERS = ("kafka=WARNING elasticsearch=WARNING elastic_transport=WARNING urllib3=WARNING "
@@ -59,7 +60,7 @@ def migrate(env: dict[str, str]) -> None:
 
 
 def dag_test(
-    env: dict[str, str], dag_id: str, days: list[date | str], check: bool = True, output: list[str] | None = None
+    env: dict[str, str], dag_id: str, days: Sequence[date | str], check: bool = True, output: list[str] | None = None
 ) -> list[dict[str, Any]]:
     """Run ``dag.test()`` for each day in a child process; returns one result per day (run state
     and task states). A day given as ``"manual:YYYY-MM-DD"`` runs as a manual run with no logical
@@ -92,7 +93,8 @@ def _child(dag_id: str, days: list[str]) -> int:  # pragma: no cover - runs unde
             day = day.split(":", 1)[1]
             run = dag.test(logical_date=None, run_conf={"day": day})
         else:
-            run = dag.test(logical_date=pendulum.parse(day, tz="Asia/Shanghai").add(hours=7))
+            d = date.fromisoformat(day)
+            run = dag.test(logical_date=pendulum.datetime(d.year, d.month, d.day, 7, tz="Asia/Shanghai"))
         tis = {ti.task_id + (f"[{ti.map_index}]" if ti.map_index >= 0 else ""): str(ti.state)
                for ti in run.get_task_instances()}
         print("RESULT " + json.dumps({"day": day, "run_id": run.run_id, "state": str(run.state), "tasks": tis}))

@@ -227,7 +227,8 @@ def _extra(conn: Mapping[str, Any]) -> dict[str, Any]:
     return dict(extra)
 
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class PublicationCalendar(BaseModel):
@@ -236,7 +237,7 @@ class PublicationCalendar(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     #: days of the week with an issue
-    weekdays: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = WEEKDAYS
+    weekdays: tuple[Weekday, ...] = WEEKDAYS
     #: dates without an issue although their weekday has one (holidays, breaks)
     no_issue: tuple[date, ...] = ()
     #: dates with an issue although their weekday has none (special editions)

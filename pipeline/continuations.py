@@ -263,7 +263,7 @@ def join_issue(articles: Sequence[EnrichedArticle], reenrich: Reenrich) -> tuple
     by_page: dict[int, list[int]] = {}
     for n, a in enumerate(articles):
         by_page.setdefault(a.page, []).append(n)
-    pages = {p: [articles[n].article for n in ns] for p, ns in by_page.items()}
+    pages: dict[int, Sequence[Article]] = {p: [articles[n].article for n in ns] for p, ns in by_page.items()}
     pairing = pair_parts(pages)
 
     def at(ref: Ref) -> int:

@@ -102,7 +102,7 @@ def cooccurring_pairs(buckets: Iterable[dict[str, Any]], limit: int = 15) -> lis
                 if other["key"] == b["key"]:
                     continue
                 key = tuple(sorted((b["key"], other["key"])))
-                pairs[key] = max(pairs.get(key, 0), other["doc_count"])  # type: ignore[index]
+                pairs[key] = max(pairs.get(key, 0), other["doc_count"])
     ranked = sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))
     return [(a, b, n) for (a, b), n in ranked[:limit]]
 

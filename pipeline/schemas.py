@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.resources import data_dir
 from pipeline.models import EVENT_MODELS, SCHEMA_VERSION
+from pipeline.resources import data_dir
 
 SCHEMA_DIR = data_dir("schemas")
 NAMES = {

@@ -26,8 +26,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pipeline.resources import CHECKOUT
 from pipeline.errors import ConfigError, TransientError
+from pipeline.resources import CHECKOUT
 
 
 @dataclass

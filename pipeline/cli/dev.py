@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
@@ -94,7 +94,7 @@ def _eval_generated(recipe: str | None, verbose: bool, as_json: bool) -> None:
                          f"{r['headline_exact']:8.3f} {r['body_exact']:6.3f} {r['byline_accuracy']:6.3f} "
                          f"{r['block_f1']:7.3f}\n")
     if verbose:
-        for line in result["all"]["errors"]:  # type: ignore[union-attr]
+        for line in cast("list[str]", result["all"].get("errors") or []):
             console.print(line, markup=False)
 
 
@@ -149,7 +149,7 @@ def train_ner(
     from pipeline.enrichment.ner import MODEL
     from pipeline.enrichment.ner_train import train
 
-    params = {"max_iterations": iterations} if iterations else None
+    params: dict[str, object] | None = {"max_iterations": iterations} if iterations else None
     report = train(output or MODEL, data, dev_every, params, log=console.print)
     _dump(report)
 

@@ -153,7 +153,7 @@ class InkstreamGroup(TyperGroup):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         ctx.meta["inkstream.args"] = list(args)
-        return super().parse_args(ctx, args)  # type: ignore[no-any-return]
+        return list(super().parse_args(ctx, args))
 
     def invoke(self, ctx: Any) -> Any:
         try:

@@ -10,8 +10,8 @@ from pipeline.enrichment.entities import Token, count_entities, extract_entities
 from pipeline.enrichment.metrics import extract_metrics
 from pipeline.enrichment.ner import extract_entities_crf
 from pipeline.enrichment.resolve import credits_line, resolve
-from pipeline.text.tokenizer import pos_tokenizer, search_tokens
 from pipeline.models import Article, EnrichedArticle, Extraction, PageText, article_id, issue_id
+from pipeline.text.tokenizer import pos_tokenizer, search_tokens
 
 
 def warm_up() -> None:

@@ -11,10 +11,11 @@ import functools
 import re
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 from pipeline.enrichment.rules import Division, divisions, load_rules
-from pipeline.text.tokenizer import pos_tokenizer
 from pipeline.models import Entity, EntityCount, EntityType, Place
+from pipeline.text.tokenizer import pos_tokenizer
 
 Token = tuple[str, str, int]  # word, POS, start offset
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
@@ -22,29 +23,29 @@ _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,3}")
 
 
 @functools.cache
-def _rules() -> dict[str, object]:
+def _rules() -> dict[str, Any]:
     r = dict(load_rules("entities"))
-    r["org_suffixes"] = tuple(sorted(r["org_suffixes"], key=len, reverse=True))  # type: ignore[arg-type]
+    r["org_suffixes"] = tuple(sorted(r["org_suffixes"], key=len, reverse=True))
     for key in ("org_stop", "org_left_stop", "per_stop", "loc_stop", "person_titles", "org_inner_pos"):
-        r[key] = frozenset(r[key])  # type: ignore[arg-type]
-    r["double_surnames"] = tuple(r["double_surnames"])  # type: ignore[arg-type]
-    r["name_initials"] = frozenset(r["surnames"]) | {d[0] for d in r["double_surnames"]}  # type: ignore[operator]
-    r["role_suffixes"] = tuple(r["role_suffixes"])  # type: ignore[arg-type]
-    r["name_followers"] = tuple(r["name_followers"])  # type: ignore[arg-type]
-    r["speech_followers"] = tuple(f for f in r["name_followers"] if _HAN.match(f))  # type: ignore[attr-defined]
-    r["speech_verbs"] = tuple(r["speech_verbs"])  # type: ignore[arg-type]
-    r["countries"] = frozenset(r["countries"])  # type: ignore[arg-type]
-    r["single_char_suffix_pos"] = frozenset(r["single_char_suffix_pos"])  # type: ignore[arg-type]
+        r[key] = frozenset(r[key])
+    r["double_surnames"] = tuple(r["double_surnames"])
+    r["name_initials"] = frozenset(r["surnames"]) | {d[0] for d in r["double_surnames"]}
+    r["role_suffixes"] = tuple(r["role_suffixes"])
+    r["name_followers"] = tuple(r["name_followers"])
+    r["speech_followers"] = tuple(f for f in r["name_followers"] if _HAN.match(f))
+    r["speech_verbs"] = tuple(r["speech_verbs"])
+    r["countries"] = frozenset(r["countries"])
+    r["single_char_suffix_pos"] = frozenset(r["single_char_suffix_pos"])
     t = r["transliteration"]
     r["foreign_re"] = re.compile(f"[{t}]{{1,6}}(?:·[{t}]{{1,8}})+")
-    alias_keys = sorted(r["aliases"], key=len, reverse=True)  # type: ignore[arg-type]
+    alias_keys = sorted(r["aliases"], key=len, reverse=True)
     r["alias_re"] = re.compile(r"(?P<alias>" + "|".join(alias_keys) + r")(?!工会)")
     return r
 
 
 @functools.cache
 def _suffix_lengths() -> tuple[frozenset[str], tuple[int, ...]]:
-    suffixes = frozenset(_rules()["org_suffixes"])  # type: ignore[arg-type]
+    suffixes = frozenset(_rules()["org_suffixes"])
     return suffixes, tuple(sorted({len(x) for x in suffixes}, reverse=True))
 
 
@@ -54,7 +55,7 @@ def _is_org_word(word: str, flag: str = "n") -> bool:
     suffixes, lengths = _suffix_lengths()
     for n in lengths:
         if n <= len(word) and word[-n:] in suffixes:
-            return n > 1 or flag in _rules()["single_char_suffix_pos"]  # type: ignore[operator]
+            return n > 1 or flag in _rules()["single_char_suffix_pos"]
     return False
 
 
@@ -65,18 +66,18 @@ def _orgs(tokens: Sequence[Token]) -> list[tuple[int, int]]:
         if not _is_org_word(word, flag) and flag != "nt":
             continue
         j = i
-        named = flag in ("nt", "nz", "j") and word not in r["org_stop"]  # type: ignore[operator]
+        named = flag in ("nt", "nz", "j") and word not in r["org_stop"]
         while j > 0:
             prev_word, prev_flag, prev_start = tokens[j - 1]
             if prev_start + len(prev_word) != tokens[j][2] or not _HAN.match(prev_word):
                 break
-            if prev_word in r["org_left_stop"] or prev_flag not in r["org_inner_pos"]:  # type: ignore[operator]
+            if prev_word in r["org_left_stop"] or prev_flag not in r["org_inner_pos"]:
                 break
             if start + len(word) - prev_start > 24:
                 break
             j -= 1
             if prev_flag in ("ns", "nt", "nz", "j", "nrt") or (
-                _is_org_word(prev_word, prev_flag) and prev_word not in r["org_stop"]  # type: ignore[operator]
+                _is_org_word(prev_word, prev_flag) and prev_word not in r["org_stop"]
             ):
                 named = True
             elif prev_word in divisions()[0]:
@@ -91,7 +92,7 @@ def _orgs(tokens: Sequence[Token]) -> list[tuple[int, int]]:
             k += 1  # 中国石油 + 大庆油田/nz
         text_start = tokens[j][2]
         text = "".join(t[0] for t in tokens[j : k + 1])
-        if named and len(text) >= 3 and text not in r["org_stop"]:  # type: ignore[operator]
+        if named and len(text) >= 3 and text not in r["org_stop"]:
             spans.append((text_start, text_start + len(text)))
     # keep maximal, non-overlapping spans
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
@@ -125,19 +126,19 @@ def _alias_prefix(text: str, start: int, full_suffix: str, fulls: list[str]) -> 
 @functools.lru_cache(maxsize=1 << 16)
 def _is_name(name: str) -> bool:
     r = _rules()
-    if not _HAN.match(name) or name in r["per_stop"]:  # type: ignore[operator]
+    if not _HAN.match(name) or name in r["per_stop"]:
         return False
-    if name.startswith(r["double_surnames"]):  # type: ignore[arg-type]
+    if name.startswith(r["double_surnames"]):
         return 3 <= len(name) <= 4
-    return name[0] in r["surnames"] and 2 <= len(name) <= 3  # type: ignore[operator]
+    return name[0] in r["surnames"] and 2 <= len(name) <= 3
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _is_role(word: str, flag: str = "n") -> bool:
     """主席, 书记 …, or a noun ending like a job (探伤工, 乡邮员, 讲师); 施工/vn is not a role."""
     r = _rules()
-    return word in r["person_titles"] or (  # type: ignore[operator]
-        len(word) >= 2 and flag.startswith(("n", "q")) and word.endswith(r["role_suffixes"])  # type: ignore[arg-type]
+    return word in r["person_titles"] or (
+        len(word) >= 2 and flag.startswith(("n", "q")) and word.endswith(r["role_suffixes"])
     )
 
 
@@ -146,7 +147,7 @@ def _name_after(text: str, pos: int) -> int:
     r = _rules()
     for length in (3, 2, 4):
         name = text[pos : pos + length]
-        if len(name) == length and _is_name(name) and text.startswith(r["name_followers"], pos + length):  # type: ignore[arg-type]
+        if len(name) == length and _is_name(name) and text.startswith(r["name_followers"], pos + length):
             return length
     return 0
 
@@ -154,7 +155,7 @@ def _name_after(text: str, pos: int) -> int:
 def _persons(text: str, tokens: Sequence[Token], taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
     r = _rules()
     out: list[tuple[int, int]] = []
-    for m in r["foreign_re"].finditer(text):  # type: ignore[attr-defined]
+    for m in r["foreign_re"].finditer(text):
         out.append((m.start(), m.end()))
     for i, (word, flag, start) in enumerate(tokens):
         end = start + len(word)
@@ -174,9 +175,9 @@ def _persons(text: str, tokens: Sequence[Token], taken: list[tuple[int, int]]) -
     # splits such names (吴/长河); then every mention of a known name counts
     speech = r["speech_verbs"]
     initials = r["name_initials"]
-    names = {text[s:e] for s, e in out if not r["foreign_re"].fullmatch(text[s:e])}  # type: ignore[attr-defined]
+    names = {text[s:e] for s, e in out if not r["foreign_re"].fullmatch(text[s:e])}
     for m in _HAN_RUN.finditer(text):
-        if text[m.start()] not in initials:  # type: ignore[operator]
+        if text[m.start()] not in initials:
             continue
         for length in (3, 2):
             name = text[m.start() : m.start() + length]
@@ -271,11 +272,11 @@ def short_forms(text: str, entities: Sequence[Entity], starts: set[int]) -> list
     r = _rules()
     taken = [(x.start, x.end) for x in entities]
     out: list[Entity] = []
-    for m in r["alias_re"].finditer(text):  # type: ignore[attr-defined]
+    for m in r["alias_re"].finditer(text):
         s, e = m.start(), m.end()
         if any(a <= s < b for a, b in taken):
             continue
-        full_suffix = r["aliases"][m.group("alias")]  # type: ignore[index]
+        full_suffix = r["aliases"][m.group("alias")]
         fulls = [x.text for x in entities if x.type is EntityType.ORG and x.text.endswith(full_suffix)]
         prefix = _alias_prefix(text, s, full_suffix, fulls)
         if (s - len(prefix)) not in starts:
@@ -306,10 +307,10 @@ def extract_entities(text: str, tokens: Sequence[Token]) -> list[Entity]:
     provinces: Counter[str] = Counter()
     candidates: list[tuple[int, int, str]] = []
     for word, flag, start in tokens:
-        if word in r["countries"] and not any(a <= start < b for a, b in taken):  # type: ignore[operator]
+        if word in r["countries"] and not any(a <= start < b for a, b in taken):
             entities.append(Entity(text=word, type=EntityType.LOC, start=start, end=start + len(word), canonical=word))
             continue
-        if word in r["loc_stop"] or len(word) < 2:  # type: ignore[operator]
+        if word in r["loc_stop"] or len(word) < 2:
             continue
         if word not in by_name:
             if flag.startswith("ns") and not any(a <= start < b for a, b in taken):

@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from pipeline.enrichment.entities import divisions, entities_from_spans, short_forms
+from pipeline.enrichment.entities import entities_from_spans, short_forms
+from pipeline.enrichment.rules import divisions
 from pipeline.models import Entity
 
 

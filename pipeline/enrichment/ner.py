@@ -35,7 +35,7 @@ MODEL = Path(__file__).with_name("models") / "ner_msra.crfsuite"
 
 _PAD = "\ue000"  # outside the text: before the first / after the last character
 # full-width ASCII forms -> ASCII, every digit -> 0 (features only; offsets are unchanged, 1:1)
-_NORMALISE = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+_NORMALISE: dict[int, int | str] = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 _NORMALISE.update({ord(d): "0" for d in "0123456789０１２３４５６７８９"})
 _NORMALISE[0x3000] = " "
 _NORMALISE.update({ord(q): '"' for q in "“”「」『』"})  # one quote mark, as newspapers mix them

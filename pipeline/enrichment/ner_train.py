@@ -90,8 +90,8 @@ def score(gold: Iterable[Sequence[str]], pred: Iterable[Sequence[str]]) -> dict[
     tp: dict[str, int] = {}
     n_gold: dict[str, int] = {}
     n_pred: dict[str, int] = {}
-    for g, p in zip(gold, pred, strict=True):
-        gs, ps = set(spans_from_tags(g)), set(spans_from_tags(p))
+    for gold_tags, pred_tags in zip(gold, pred, strict=True):
+        gs, ps = set(spans_from_tags(gold_tags)), set(spans_from_tags(pred_tags))
         for key, spans in (("gold", gs), ("pred", ps), ("tp", gs & ps)):
             table = {"gold": n_gold, "pred": n_pred, "tp": tp}[key]
             for *_, kind in spans:
@@ -99,11 +99,11 @@ def score(gold: Iterable[Sequence[str]], pred: Iterable[Sequence[str]]) -> dict[
                     table[k] = table.get(k, 0) + 1
     out: dict[str, dict[str, float]] = {}
     for kind in ("PER", "ORG", "LOC", "ALL"):
-        t, g, p = tp.get(kind, 0), n_gold.get(kind, 0), n_pred.get(kind, 0)
-        prec = t / p if p else 0.0
-        rec = t / g if g else 0.0
+        hits, golds, preds = tp.get(kind, 0), n_gold.get(kind, 0), n_pred.get(kind, 0)
+        prec = hits / preds if preds else 0.0
+        rec = hits / golds if golds else 0.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        out[kind] = {"precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f1, 4), "gold": g}
+        out[kind] = {"precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f1, 4), "gold": golds}
     return out
 
 

@@ -20,13 +20,15 @@ import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from pipeline.enrichment.entities import place_model
 from pipeline.enrichment.rules import LEXICON, Division, divisions, load_rules, short_name
 from pipeline.models import Article, Block, BlockKind, Byline, Entity, EntityType
 
 _HAN = re.compile(r"^[\u4e00-\u9fff·]+$")
-ROLE_LABELS = {"reporter": "记者", "correspondent": "通讯员", "photographer": "摄影"}
+Role = Literal["reporter", "correspondent", "photographer"]
+ROLE_LABELS: dict[Role, str] = {"reporter": "记者", "correspondent": "通讯员", "photographer": "摄影"}
 
 
 # --------------------------------------------------------------------------- data
@@ -483,7 +485,7 @@ def credits_line(byline: Byline, photographers: Sequence[str] = ()) -> tuple[str
     """The article's credits as one line (``记者 李丰 张楠 通讯员 孙岚 摄影 郑子衡``) and its
     names as PER entities with a role, offsets into that line. The caller appends the line to
     the article text (after a newline) and shifts the offsets by where it starts."""
-    groups = (
+    groups: tuple[tuple[Role, Sequence[str]], ...] = (
         ("reporter", byline.reporters),
         ("correspondent", byline.correspondents),
         ("photographer", [n for p in photographers for n in re.split(r"[、\s]+", p) if n]),

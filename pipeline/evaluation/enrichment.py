@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pipeline.enrichment import extract
 
@@ -95,7 +96,8 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def _score(kind: str, gold: list[tuple], pred: list[tuple], scores: EnrichScores, label: str, text: str) -> None:
+def _score(kind: str, gold: list[tuple[Any, ...]], pred: list[tuple[Any, ...]], scores: EnrichScores, label: str,
+           text: str) -> None:
     """Items are (start, end, *key); a prediction matches an unused gold item with the same key
     and an overlapping span (entities: the same span)."""
     used: set[int] = set()

@@ -238,13 +238,13 @@ def render(source: str) -> GoldenPage:
     art_index = {it.id: n for n, it in enumerate(articles)}
     gold_articles = []
     for it in articles:
-        decks = {letter: deck for _, letter, deck in it.title}
+        deck_of = {letter: deck for _, letter, deck in it.title}
         title_units = sorted({u for u, _, _ in it.title})
         gold_articles.append(
             Article(
-                kicker=decks.get("k"),
-                headline=decks.get("h"),
-                subheadline=decks.get("s"),
+                kicker=deck_of.get("k"),
+                headline=deck_of.get("h"),
+                subheadline=deck_of.get("s"),
                 byline=it.byline or Byline(),
                 paragraphs=it.paragraphs,
                 subheads=it.subheads,

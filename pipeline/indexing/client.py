@@ -15,9 +15,9 @@ from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 
-from pipeline.resources import data_dir
 from pipeline.config import ElasticsearchSettings
 from pipeline.errors import IndexRejected, IndexUnavailable, QueryRejected
+from pipeline.resources import data_dir
 
 
 def translate(exc: Exception, what: str, index: str) -> Exception:

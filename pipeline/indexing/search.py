@@ -88,7 +88,8 @@ def search(
             index=settings.alias,
             query=query,
             size=size,
-            source=["headline", "issue_date", "page", "pages", "paper_name", "article_id", "persons", "organisations"],
+            source={"includes": ["headline", "issue_date", "page", "pages", "paper_name", "article_id", "persons",
+                              "organisations"]},
             highlight={
                 "fields": {
                     "body": {"fragment_size": 80, "number_of_fragments": 1},
