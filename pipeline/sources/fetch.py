@@ -57,6 +57,10 @@ class Disallowed(FetchError):
     """robots.txt forbids it."""
 
 
+class TooLarge(FetchError):
+    """The body is above the size limit (``Limits.max_page_bytes``): not downloaded further."""
+
+
 @dataclass
 class Fetched:
     url: str
@@ -64,6 +68,15 @@ class Fetched:
     content_type: str | None
     #: "downloaded" (200), "revalidated" (304: the kept copy is current), "cached" (no request)
     how: str
+
+
+@dataclass
+class _Answer:
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+    url: str
+    num_bytes_downloaded: int  # as sent (compressed), not as decoded
 
 
 @dataclass
@@ -142,8 +155,9 @@ class Fetcher:
     """Downloads for one site; ``get(url, cache_dir)`` keeps bodies and validators in ``cache_dir``."""
 
     def __init__(self, site: SiteConfig, gate_dir: Path, robots_dir: Path,
-                 auth: tuple[str, str] | None = None) -> None:
+                 auth: tuple[str, str] | None = None, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.site = site
+        self.max_bytes = max_bytes
         self.gate_dir = gate_dir
         self.robots_dir = robots_dir
         self.stats = FetchStats()
@@ -247,7 +261,7 @@ class Fetcher:
         self.stats.downloaded += 1
         new_meta = {
             "url": url,
-            "final_url": str(resp.url),
+            "final_url": resp.url,
             "etag": resp.headers.get("etag"),
             "last_modified": resp.headers.get("last-modified"),
             "content_type": resp.headers.get("content-type"),
@@ -261,7 +275,7 @@ class Fetcher:
         _write(meta_path, json.dumps(new_meta, ensure_ascii=False).encode("utf-8"))
         return Fetched(url, body, new_meta["content_type"], "downloaded")
 
-    def _request(self, url: str, headers: dict[str, str], gate: HostGate, cache_dir: Path) -> httpx.Response:
+    def _request(self, url: str, headers: dict[str, str], gate: HostGate, cache_dir: Path) -> _Answer:
         attempt = 0
         while True:
             started = time.time()
@@ -271,8 +285,7 @@ class Fetcher:
             try:
                 with gate.slot():
                     t0 = time.time()
-                    resp = self._client.get(url, headers=headers)
-                    resp.read()
+                    resp = self._read(url, headers)
                 wire = resp.num_bytes_downloaded  # as sent (compressed), not as decoded
                 self._count(resp.status_code, wire, time.time() - t0)
                 self._journal(cache_dir, url, resp.status_code, wire, t0, attempt)
@@ -300,6 +313,21 @@ class Fetcher:
             attempt += 1
             time.sleep(delay)
 
+    def _read(self, url: str, headers: dict[str, str]) -> _Answer:
+        """GET ``url``, reading no more than ``max_bytes`` of its body (a larger one is refused)."""
+        with self._client.stream("GET", url, headers=headers) as resp:
+            declared = resp.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > self.max_bytes:
+                raise TooLarge(url, f"{declared} bytes, above the limit of {self.max_bytes}", resp.status_code)
+            chunks, size = [], 0
+            for chunk in resp.iter_bytes():
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise TooLarge(url, f"more than {self.max_bytes} bytes, above the limit", resp.status_code)
+                chunks.append(chunk)
+            return _Answer(resp.status_code, resp.headers, b"".join(chunks), str(resp.url),
+                           resp.num_bytes_downloaded)
+
     def _count(self, status: int | None, size: int, seconds: float) -> None:
         self.stats.requests += 1
         self.stats.bytes += size
@@ -310,7 +338,7 @@ class Fetcher:
     def _journal(self, cache_dir: Path, url: str, status: int | None, size: int, at: float, attempt: int) -> None:
         """One line per request in ``<cache_dir>/requests.jsonl``: what was asked of the site, when."""
         cache_dir.mkdir(parents=True, exist_ok=True)
-        line = json.dumps({"at": round(at, 3), "url": url, "status": status, "bytes": size, "attempt": attempt,
+        line = json.dumps({"at": round(at, 4), "url": url, "status": status, "bytes": size, "attempt": attempt,
                            "pid": os.getpid()}) + "\n"
         fd = os.open(cache_dir / "requests.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         try:

@@ -65,7 +65,7 @@ class HttpSource:
     def fetcher(self) -> Fetcher:
         if self._fetcher is None:
             self._fetcher = Fetcher(self.site, self.staging / "_http", self.staging / self.paper.id / "_site",
-                                    auth=self._auth)
+                                    auth=self._auth, max_bytes=self.max_page_bytes)
         return self._fetcher
 
     def close(self) -> None:
@@ -80,15 +80,19 @@ class HttpSource:
         return self.fetcher.get(url, self.downloads_dir(paper, issue_date))
 
     def _decode(self, got: Fetched, label: str) -> str:
+        return self._decode_as(got, label)[0]
+
+    def _decode_as(self, got: Fetched, label: str) -> tuple[str, str]:
+        """(text, encoding) of a downloaded HTML page."""
         if len(got.body) > self.max_page_bytes:
             raise InvalidPage(label, f"{got.url} is {len(got.body)} bytes, above the limit of {self.max_page_bytes}")
         charset = charset_of(got.body, got.content_type, self.site.encoding)
         if charset is not None:
             try:
-                return got.body.decode(charset)
+                return got.body.decode(charset), charset
             except (LookupError, UnicodeDecodeError) as exc:
                 raise InvalidPage(label, f"{got.url} does not decode as {charset}: {exc}") from exc
-        return decode_page(got.body, label, self.max_page_bytes)[0]
+        return decode_page(got.body, label, self.max_page_bytes)
 
     def index_url(self, issue_date: date) -> str:
         return self.site.url(self.site.issue_index, self.base, issue_date)
@@ -108,8 +112,8 @@ class HttpSource:
         return self._now or datetime.now(ZoneInfo(self.paper.timezone))
 
     def available_dates(self, paper: str) -> list[date]:
-        """The days the site's archive page lists (``site.archive``), else every day of the paper's
-        calendar from its start date to today whose issue index is there."""
+        """The days the site's archive page lists (``site.archive``), else the days of the paper's
+        calendar among the last ``site.probe_days`` (from its start date on) whose issue index is there."""
         today = self._current().date()
         if self.site.archive:
             url = self.site.url(self.site.archive, self.base)
@@ -126,7 +130,7 @@ class HttpSource:
                     days.add(day)
             return sorted(days)
         days = []
-        day = self.paper.start_date
+        day = max(self.paper.start_date, today - timedelta(days=self.site.probe_days - 1))
         while day <= today:
             if self.paper.calendar.publishes_on(day) and self.is_ready(paper, day):
                 days.append(day)
@@ -178,7 +182,7 @@ class HttpSource:
     def read_page(self, issue: Issue, ref: PageRef) -> PageText:
         label = f"{issue.paper}/{issue.issue_date}/{ref.page:02d}"
         page_url = self._page_url(issue, ref)
-        html = self._decode(self._fetch_or_fail(page_url, issue, label), label)
+        html, encoding = self._decode_as(self._fetch_or_fail(page_url, issue, label), label)
         article_re = self.site.pattern(self.site.article, self.base, issue.issue_date)
         links = page_links(html, page_url, self.site, article_re)
         if not links.articles:
@@ -192,7 +196,7 @@ class HttpSource:
         text, split = assemble(read)
         self._splits[(issue.issue_date, ref.page)] = split
         return PageText(paper=issue.paper, issue_date=issue.issue_date, page=ref.page, name=ref.name,
-                        section=ref.section, text=text, source=page_url, encoding="utf-8")
+                        section=ref.section, text=text, source=page_url, encoding=encoding)
 
     def read_split(self, issue: Issue, ref: PageRef, page: PageText) -> PageSplit | None:
         """The page's articles from its article pages (read by ``read_page``); for a page read from

@@ -55,8 +55,10 @@ class SiteConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     base_url: str | None = None
-    #: optional page listing the days the site has (links matching ``issue_index``)
+    #: optional page listing the days the site has (links matching ``issue_index``); without it
+    #: ``inkstream run`` with no ``--date`` asks for the issues of the last ``probe_days`` days
     archive: str | None = None
+    probe_days: int = Field(default=14, ge=1, le=366)
     issue_index: str
     page: str
     page_pdf: str | None = None

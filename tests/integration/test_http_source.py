@@ -5,6 +5,7 @@ Elasticsearch servers."""
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import subprocess
 import sys
@@ -201,9 +202,17 @@ def test_the_rate_limit_holds_across_processes(
     times = sorted(h.at for h in handle.requests)
     assert len(times) >= 20
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    # measured at the server when each request arrived; 15 ms for the scheduler's jitter
-    assert min(gaps) >= 1 / rate - 0.015, min(gaps)
-    assert (times[-1] - times[0]) / (len(times) - 1) >= 1 / rate - 0.015
+    # measured at the server as each request arrived: over the whole run no faster than the rate (2 ms
+    # for the first and last arrival's jitter); no two requests together, as two ungated processes
+    # would send them (an arrival may lag its start by a scheduler tick on a busy machine: half the gap)
+    assert (times[-1] - times[0]) / (len(times) - 1) >= 1 / rate - 0.002
+    assert min(gaps) >= 0.5 / rate, min(gaps)
+    # and as each process started them (its journal): every start at least the interval after the last
+    journal = tmp_path / "data" / "staging" / PAPER
+    lines = [json.loads(line) for f in journal.glob("**/requests.jsonl") for line in f.read_text().splitlines()]
+    starts = sorted(line["at"] for line in lines)
+    assert len({line["pid"] for line in lines}) == 2 and len(starts) == len(times)
+    assert min(b - a for a, b in itertools.pairwise(starts)) >= 1 / rate - 0.02
 
 
 def test_a_page_without_article_pages_falls_back_to_its_pdf(
