@@ -1,0 +1,888 @@
+"""Page PDFs the project makes itself: generated pages (``pagegen``) set in multi-column newspaper layouts.
+
+A page's blocks are laid out in the order its extraction text reads them, so the gold articles of a
+generated page are the gold of its PDF by construction. The layout is the usual broadsheet shape:
+
+* a running header (page name) above a rule;
+* *rows* of *modules* stacked down the page; a module spans 1..K of the page's K (3–5) columns and
+  holds one run of one article: its title decks across the module (kicker and subheadline in a
+  middle size, the headline large and bold), then its byline, paragraphs (first line indented,
+  justified lines), section heads, a 阅读提示 box, photo + caption boxes and jump markers flowing
+  down the module's columns; an article whose columns are interleaved with other items on the text
+  page (a feature whose title comes after its first column, two features cut into each other) is
+  set as several modules in that order, so articles' columns interleave on the PDF page as well;
+* column and series banners as white text on a dark bar across the page.
+
+Chinese is set in Noto Sans CJK SC (SIL OFL 1.1, the ``manimgx-fonts-cjk`` wheel), cut by fontTools
+to the page's characters and converted from CFF2 outlines to TrueType (reportlab embeds TrueType
+only), regular and bold instances: the PDF displays and extracts with no system font.
+
+``render_page_pdf(page)`` sets a generated page; ``render_text_pdf(text, title)`` sets a plain
+extraction-text page (blocks separated by blank lines, a short one-line block is a title).
+``compare_pdf_text(pages)`` scores the segmenter on the PDF path (render -> extract -> segment)
+against the text path on the same pages; ``python -m pipeline.evaluation.pdfgen --compare`` prints it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import random
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from pipeline.evaluation.golden import GoldenPage
+from pipeline.models import PageSplit
+
+# --------------------------------------------------------------------------- geometry (points)
+
+PAGE_WIDTH = 842.0  # A3 portrait width
+MIN_PAGE_HEIGHT = 1191.0
+MARGIN = 40.0
+BODY = 10.0  # body font size
+LEADING = 1.45  # body line pitch / font size
+GUTTER = 1.4 * BODY
+ROW_GAP = 2.2 * BODY
+BLOCK_GAP = 1.0 * BODY  # around boxes
+TITLE_GAP = 0.5 * BODY  # under a module's title
+PHOTO_TINT = (0.78, 0.8, 0.82)
+HEADLINE, HEADLINE_NARROW, DECK, SUBHEAD, SMALL = 2.0, 1.6, 1.3, 1.05, 0.85  # sizes in body units
+
+_NO_START = ",，。、;；:：?？!！)）”’》」…—%"
+_NO_END = "“‘《「(（"
+_SENT_END = "。!?！？”"
+
+# --------------------------------------------------------------------------- font
+
+
+FONT_PACKAGE, FONT_FILE, FONT_NAME = "manimgx_fonts_cjk", "NotoSansCJK-VF.otf.ttc", "Noto Sans CJK SC"
+
+
+@functools.cache
+def _font_number() -> int:
+    from fontTools.ttLib import TTCollection
+
+    with resources.as_file(resources.files(FONT_PACKAGE) / FONT_FILE) as path:
+        collection = TTCollection(str(path), lazy=True)
+        names = [f["name"].getDebugName(1) for f in collection.fonts]
+        collection.close()
+    return names.index(FONT_NAME)
+
+
+def _to_truetype(font: Any, weight: int, name: str) -> bytes:
+    """One weight of the (subset, variable CFF2) font as a static TrueType font named ``name``:
+    outlines drawn at that weight, cubic curves turned quadratic (cu2qu), advance widths at that
+    weight. (reportlab keeps one face per PostScript name: every subset needs a name of its own.)"""
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import newTable
+
+    glyphs = font.getGlyphSet(location={"wght": weight})
+    order = font.getGlyphOrder()
+    glyf = newTable("glyf")
+    glyf.glyphOrder, glyf.glyphs = order, {}
+    hmtx = newTable("hmtx")
+    hmtx.metrics = {}
+    for glyph in order:
+        pen = TTGlyphPen(None)
+        glyphs[glyph].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+        glyf[glyph] = pen.glyph()
+        hmtx.metrics[glyph] = (round(glyphs[glyph].width), 0)
+    out_font = font
+    out_font["glyf"], out_font["loca"], out_font["hmtx"] = glyf, newTable("loca"), hmtx
+    for tag in ("CFF2", "CFF ", "VORG", "fvar", "avar", "HVAR", "VVAR", "MVAR", "gvar", "STAT"):
+        if tag in out_font:
+            del out_font[tag]
+    maxp = out_font["maxp"]
+    maxp.tableVersion = 0x00010000
+    for attr in (
+        "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs", "maxStackElements",
+        "maxSizeOfInstructions", "maxComponentElements", "maxPoints", "maxContours", "maxCompositePoints",
+        "maxCompositeContours", "maxComponentDepth",
+    ):  # fmt: skip
+        setattr(maxp, attr, 0)
+    maxp.maxZones = 1
+    out_font["head"].glyphDataFormat = 0
+    out_font["head"].indexToLocFormat = 0
+    post = out_font["post"]
+    post.formatType, post.extraNames, post.mapping = 2.0, [], {}
+    out_font.sfntVersion = "\x00\x01\x00\x00"
+    table = out_font["name"]
+    table.names = []
+    for name_id, value in ((1, name), (2, "Regular"), (3, name), (4, name), (6, name)):
+        table.setName(value, name_id, 3, 1, 0x409)
+        table.setName(value, name_id, 1, 0, 0)
+    buf = io.BytesIO()
+    out_font.save(buf)
+    return buf.getvalue()
+
+
+@functools.lru_cache(maxsize=16)
+def _font_pair(chars: str) -> tuple[str, str]:
+    """Register regular and bold TrueType fonts holding ``chars`` with reportlab; their names."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont as RLFont
+
+    digest = hashlib.sha1(chars.encode("utf-8")).hexdigest()[:10]
+    names = (f"InkSans-{digest}", f"InkSansBold-{digest}")
+    options = subset.Options()
+    options.layout_features = []
+    options.notdef_outline = True
+    options.hinting = False
+    options.drop_tables += ["DSIG", "BASE", "VORG", "vhea", "vmtx", "STAT", "GSUB", "GPOS", "GDEF"]
+    with resources.as_file(resources.files(FONT_PACKAGE) / FONT_FILE) as path:
+        font = TTFont(str(path), fontNumber=_font_number(), lazy=False)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=chars)
+        subsetter.subset(font)
+        buf = io.BytesIO()
+        font.save(buf)
+        font.close()
+    for name, weight in zip(names, (400, 700), strict=True):
+        data = _to_truetype(TTFont(io.BytesIO(buf.getvalue())), weight, name)
+        pdfmetrics.registerFont(RLFont(name, io.BytesIO(data)))
+    return names
+
+
+# --------------------------------------------------------------------------- what is set on the page
+
+
+@dataclass
+class Item:
+    """One block of the page as the text reads it.
+
+    ``role``: T (a title deck: ``deck`` k / h / s), P (paragraph), P+ (the rest of a cut paragraph),
+    B (byline; ``end`` when printed after the text), S (section head), G (reading-guide header),
+    G+ (its text), C (photo caption), N (banner), E (editor note), M (jump marker)."""
+
+    ident: str
+    role: str
+    text: str
+    deck: str = "h"
+    end: bool = False
+
+
+_LINE = re.compile(r"^(?P<id>[a-z]\d+)\s+(?P<role>[A-Z]\+?(?::[^\s]+)?)\s(?P<text>.*)$")
+_TAG = re.compile(r"\{[rcp]:([^}]+)\}")
+_DATELINE = re.compile(r"^«[^|»]+\|([^»]*)»")
+
+
+def items_from_markup(source: str) -> tuple[dict[str, str], list[Item]]:
+    """A generated page's ``.page`` markup -> page metadata and its blocks, each with the text it
+    prints on the text page (tags stripped, datelines as printed, title decks one item each)."""
+    meta: dict[str, str] = {}
+    items: list[Item] = []
+    for raw in source.splitlines():
+        line = raw.rstrip()
+        if not line or line.startswith("#") or line == "~":
+            continue
+        if line.startswith("@"):
+            key, _, value = line[1:].partition(" ")
+            meta[key] = value.strip()
+            continue
+        m = _LINE.match(line)
+        if not m:
+            raise ValueError(f"cannot parse {line!r}")
+        ident, role, text = m.group("id"), m.group("role"), m.group("text")
+        base, _, arg = role.partition(":")
+        if base == "T":
+            parts = text.split("|")
+            for letter, deck in zip(arg or "h", (p.strip() for p in parts[0::2]), strict=True):
+                items.append(Item(ident, "T", deck, deck=letter))
+            continue
+        text = _DATELINE.sub(lambda d: d.group(1), text)
+        text = _TAG.sub(lambda t: t.group(1), text)
+        end = base == "B" and text.startswith(("(", "（"))
+        items.append(Item(ident, base, text, end=end))
+    return meta, items
+
+
+def items_from_text(text: str) -> list[Item]:
+    """A plain extraction-text page -> items: blocks are separated by blank lines (hard-wrapped lines
+    of a block joined, a leading indent dropped); a one-line block of at most 30 characters that does
+    not end a sentence is a title deck, consecutive ones one title (the longest is the headline)."""
+    blocks = [b for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if b.strip()]
+    items: list[Item] = []
+    n_art = 0
+    for block in blocks:
+        lines = [ln.strip(" \t\u3000") for ln in block.splitlines() if ln.strip()]
+        joined = "".join(lines)
+        title = len(lines) == 1 and len(joined) <= 30 and not joined.endswith(tuple(_SENT_END))
+        if title:
+            if not items or items[-1].role != "T":
+                n_art += 1
+            items.append(Item(f"a{n_art}", "T", joined))
+        else:
+            if not n_art:
+                n_art = 1
+            items.append(Item(f"a{n_art}", "P", joined))
+    # decks of a title: the longest is the headline, a deck before it the kicker, after it the sub
+    n = 0
+    while n < len(items):
+        if items[n].role != "T":
+            n += 1
+            continue
+        end = n
+        while end < len(items) and items[end].role == "T":
+            end += 1
+        group = items[n:end]
+        head = max(range(len(group)), key=lambda i: len(group[i].text))
+        for i, it in enumerate(group):
+            it.deck = "h" if i == head else ("k" if i < head else "s")
+        n = end
+    return items
+
+
+# --------------------------------------------------------------------------- typesetting
+
+
+@dataclass
+class Line:
+    text: str
+    font: str
+    size: float
+    x: float  # offset from the left of its box
+    width: float  # the width the line is justified to (0: set as is)
+    color: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+
+def _width(text: str, font: str, size: float) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return float(stringWidth(text, font, size))
+
+
+def break_lines(text: str, font: str, size: float, width: float, indent: float = 0.0, hang: bool = True) -> list[str]:
+    """Greedy line breaking by glyph advances: closing punctuation never starts a line (``hang``: it
+    hangs at the end of the line, which justification then pulls back in; else the character before
+    it moves down with it), an opening mark never ends one."""
+    lines: list[str] = []
+    cur, used, avail = "", 0.0, width - indent
+    for ch in text:
+        w = _width(ch, font, size)
+        if used + w > avail + 0.01 and cur:
+            if ch in _NO_START and hang:
+                lines.append(cur + ch)
+                cur, used, avail = "", 0.0, width
+                continue
+            keep = ""
+            if ch in _NO_START:
+                while len(cur) > 1 and cur[-1] in _NO_START:
+                    keep, cur = cur[-1] + keep, cur[:-1]
+                keep, cur = cur[-1] + keep, cur[:-1]
+            while cur and cur[-1] in _NO_END:
+                keep, cur = cur[-1] + keep, cur[:-1]
+            if cur:
+                lines.append(cur)
+                avail = width
+            cur, used = keep, _width(keep, font, size)
+        cur += ch
+        used += w
+    if cur:
+        lines.append(cur)
+    return lines
+
+
+@dataclass
+class Flow:
+    """A piece of a module's body: lines that may break across columns, or a box that may not."""
+
+    lines: list[Line]
+    pitch: float  # line pitch
+    box: bool = False
+    frame: bool = False
+    photo: float = 0.0  # height of the photo placeholder above the lines
+    fill: tuple[float, float, float] | None = None
+    pad: float = 0.0
+
+    @property
+    def height(self) -> float:
+        return self.photo + len(self.lines) * self.pitch + 2 * self.pad
+
+
+@dataclass
+class Fonts:
+    regular: str
+    bold: str
+
+
+def _paragraph(text: str, fonts: Fonts, width: float, indent: bool, size: float = BODY) -> list[Line]:
+    first = 2 * size if indent else 0.0
+    raw = break_lines(text, fonts.regular, size, width, first, hang=False)
+    out = []
+    for n, ln in enumerate(raw):
+        x = first if n == 0 else 0.0
+        last = n == len(raw) - 1
+        out.append(Line(ln, fonts.regular, size, x, 0.0 if last else width - x))
+    return out
+
+
+def _aligned(text: str, font: str, size: float, width: float, align: str) -> list[Line]:
+    out = []
+    for ln in break_lines(text, font, size, width, hang=False):
+        w = _width(ln, font, size)
+        x = {"left": 0.0, "right": max(0.0, width - w), "center": max(0.0, (width - w) / 2)}[align]
+        out.append(Line(ln, font, size, x, 0.0))
+    return out
+
+
+def body_flow(item: Item, fonts: Fonts, width: float) -> Flow:
+    pitch = BODY * LEADING
+    role = item.role
+    if role in ("P", "P+"):
+        return Flow(_paragraph(item.text, fonts, width, indent=role == "P"), pitch)
+    if role == "B":
+        if item.end:
+            return Flow(_aligned(item.text, fonts.regular, BODY, width, "right"), pitch)
+        return Flow(_paragraph(item.text, fonts, width, indent=False), pitch)
+    if role in ("M", "E"):
+        size = BODY if role == "M" else SMALL * BODY
+        return Flow(_aligned(item.text, fonts.regular, size, width, "right"), size * LEADING)
+    if role == "S":
+        size = SUBHEAD * BODY
+        return Flow(_aligned(item.text, fonts.bold, size, width, "center"), size * LEADING)
+    if role == "C":
+        size = SMALL * BODY
+        pad = 0.4 * BODY
+        lines = _paragraph(item.text, fonts, width - 2 * pad, indent=False, size=size)
+        for ln in lines:
+            ln.x += pad
+        return Flow(lines, size * LEADING, box=True, frame=True, photo=0.62 * width, pad=pad)
+    if role == "G":  # the guide's header and text in one framed box
+        raise AssertionError("guides are set by guide_flow")
+    size = BODY
+    lines = _aligned(item.text, fonts.regular, size, width, "left")
+    return Flow(lines, size * LEADING)
+
+
+def guide_flow(header: Item, text: Item | None, fonts: Fonts, width: float) -> Flow:
+    pad = 0.6 * BODY
+    inner = width - 2 * pad
+    lines = _aligned(header.text, fonts.bold, SUBHEAD * BODY, inner, "center")
+    if text is not None:
+        lines += _paragraph(text.text, fonts, inner, indent=True)
+    for ln in lines:
+        ln.x += pad
+    return Flow(lines, BODY * LEADING, box=True, frame=True, pad=pad)
+
+
+def title_lines(decks: Sequence[Item], fonts: Fonts, width: float, cols: int) -> list[tuple[Line, float]]:
+    """Title decks centred across the module; (line, pitch) pairs."""
+    out: list[tuple[Line, float]] = []
+    for deck in decks:
+        if deck.deck == "h":
+            size, font = (HEADLINE if cols > 1 else HEADLINE_NARROW) * BODY, fonts.bold
+        else:
+            size, font = DECK * BODY, fonts.regular
+        for ln in _aligned(deck.text, font, size, width, "center"):
+            out.append((ln, size * 1.25))
+    return out
+
+
+# --------------------------------------------------------------------------- modules, rows, the page
+
+
+@dataclass
+class Module:
+    ident: str
+    items: list[Item] = field(default_factory=list)
+    banner: bool = False
+
+    @property
+    def chars(self) -> int:
+        return sum(len(it.text) for it in self.items if it.role != "T")
+
+
+def modules_of(items: Sequence[Item]) -> list[Module]:
+    """A new module at every title, banner and change of article; captions, guides, editor notes
+    and markers stay in the module they are printed in."""
+    out: list[Module] = []
+    for it in items:
+        cur = out[-1] if out else None
+        if it.role == "N":
+            out.append(Module(it.ident, [it], banner=True))
+            continue
+        article_item = it.ident.startswith("a")
+        starts = (
+            cur is None
+            or cur.banner
+            or (it.role == "T" and any(x.role != "T" for x in cur.items))
+            or (article_item and cur.ident != it.ident and cur.ident.startswith("a"))
+            or (article_item and not cur.ident.startswith("a"))
+        )
+        if starts:
+            out.append(Module(it.ident, [it]))
+        else:
+            cur.items.append(it)
+            if not cur.ident.startswith("a") and article_item:
+                cur.ident = it.ident
+    return out
+
+
+@dataclass
+class Placed:
+    lines: list[tuple[Line, float, float]] = field(default_factory=list)  # line, x, top
+    frames: list[tuple[float, float, float, float, tuple[float, float, float] | None, bool]] = field(
+        default_factory=list
+    )  # x, top, w, h, fill, stroke
+    height: float = 0.0
+
+
+def _merge_cut_paragraphs(items: list[Item]) -> list[Item]:
+    """P followed by P+ of the same article inside one module is one paragraph on the PDF page: the
+    text page's column end there is not a column end of this layout (the layout makes its own)."""
+    out: list[Item] = []
+    for it in items:
+        if it.role == "P+" and out and out[-1].role in ("P", "P+") and out[-1].ident == it.ident:
+            prev = out[-1]
+            out[-1] = Item(prev.ident, prev.role, prev.text + it.text)
+        else:
+            out.append(it)
+    return out
+
+
+def set_module(module: Module, fonts: Fonts, cols: int, colw: float) -> Placed:
+    width = cols * colw + (cols - 1) * GUTTER
+    placed = Placed()
+    items = _merge_cut_paragraphs(module.items)
+    if module.banner:
+        size = 1.4 * BODY
+        pitch = size * 1.6
+        placed.frames.append((0.0, 0.0, width, pitch + 0.4 * BODY, (0.55, 0.08, 0.1), False))
+        for ln in _aligned(items[0].text, fonts.bold, size, width, "center"):
+            ln.color = (1.0, 1.0, 1.0)
+            placed.lines.append((ln, ln.x, 0.2 * BODY + (pitch - size) / 2))
+        placed.height = pitch + 0.4 * BODY
+        return placed
+    decks = [it for it in items if it.role == "T"]
+    body = [it for it in items if it.role != "T"]
+    top = 0.0
+    if decks:
+        for ln, pitch in title_lines(decks, fonts, width, cols):
+            placed.lines.append((ln, ln.x, top + (pitch - ln.size) / 2))
+            top += pitch
+        top += TITLE_GAP
+    flows: list[Flow] = []
+    n = 0
+    while n < len(body):
+        it = body[n]
+        if it.role == "G":
+            nxt = body[n + 1] if n + 1 < len(body) and body[n + 1].role == "G+" else None
+            flows.append(guide_flow(it, nxt, fonts, colw))
+            n += 2 if nxt else 1
+            continue
+        flows.append(body_flow(it, fonts, colw))
+        n += 1
+    heights = _flow_columns(flows, cols)
+    col_h = 0.0
+    for c, column in enumerate(heights):
+        x0 = c * (colw + GUTTER)
+        y = top
+        prev_box = False
+        for flow, first, last in column:
+            if flow.box:
+                if y > top:
+                    y += BLOCK_GAP
+                placed.frames.append((x0, y, colw, flow.height, None, True))
+                if flow.photo:
+                    placed.frames.append(
+                        (x0 + flow.pad, y + flow.pad, colw - 2 * flow.pad, flow.photo - flow.pad, PHOTO_TINT, False)
+                    )
+                ly = y + flow.pad + flow.photo
+                for ln in flow.lines:
+                    placed.lines.append((ln, x0 + ln.x, ly + (flow.pitch - ln.size) / 2))
+                    ly += flow.pitch
+                y += flow.height
+                prev_box = True
+                continue
+            if prev_box:
+                y += BLOCK_GAP
+            prev_box = False
+            for ln in flow.lines[first:last]:
+                placed.lines.append((ln, x0 + ln.x, y + (flow.pitch - ln.size) / 2))
+                y += flow.pitch
+        col_h = max(col_h, y)
+    placed.height = col_h
+    return placed
+
+
+def _flow_columns(flows: list[Flow], cols: int) -> list[list[tuple[Flow, int, int]]]:
+    """Fill ``cols`` columns in order, each to about the same height; lines of a text flow may go on
+    in the next column, boxes move whole."""
+    total = sum(f.height + (BLOCK_GAP if f.box else 0.0) for f in flows)
+    target = total / cols
+    columns: list[list[tuple[Flow, int, int]]] = [[]]
+    used = 0.0
+    for flow in flows:
+        if flow.box:
+            h = flow.height + BLOCK_GAP
+            if used and used + h > target * 1.08 and len(columns) < cols:
+                columns.append([])
+                used = 0.0
+            columns[-1].append((flow, 0, 0))
+            used += h
+            continue
+        start = 0
+        for i in range(len(flow.lines)):
+            if used + flow.pitch > target + 0.5 * flow.pitch and used and len(columns) < cols:
+                if i > start:
+                    columns[-1].append((flow, start, i))
+                columns.append([])
+                used = 0.0
+                start = i
+            used += flow.pitch
+        columns[-1].append((flow, start, len(flow.lines)))
+    return columns
+
+
+def _module_cols(module: Module, k: int, rng: random.Random) -> int:
+    if module.banner:
+        return k
+    chars = module.chars
+    want = 1 if chars < 260 else 2 if chars < 900 else 3 if chars < 1600 else 4
+    if want > 1 and rng.random() < 0.25:
+        want -= 1
+    return max(1, min(k, want))
+
+
+@dataclass
+class Layout:
+    width: float
+    height: float
+    placed: list[tuple[Placed, float, float]]  # module, x, top
+    rules: list[tuple[float, float, float, float]]  # x0, y, x1, y (top-down)
+    header: str | None
+
+
+def layout(items: Sequence[Item], columns: int, header: str | None, fonts: Fonts, seed: str) -> Layout:
+    rng = random.Random(seed)
+    k = columns
+    content = PAGE_WIDTH - 2 * MARGIN
+    colw = (content - (k - 1) * GUTTER) / k
+    top = MARGIN
+    rules = []
+    if header:
+        top += 1.4 * BODY
+        rules.append((MARGIN, top, PAGE_WIDTH - MARGIN, top))
+        top += ROW_GAP
+    placed: list[tuple[Placed, float, float]] = []
+    row: list[tuple[Placed, int]] = []
+    used_cols = 0
+
+    def close_row() -> None:
+        nonlocal top, row, used_cols
+        if not row:
+            return
+        height = max(p.height for p, _ in row)
+        for p, c in row:
+            placed.append((p, MARGIN + c * (colw + GUTTER), top))
+        top += height
+        rules.append((MARGIN, top + ROW_GAP / 2, PAGE_WIDTH - MARGIN, top + ROW_GAP / 2))
+        top += ROW_GAP
+        row, used_cols = [], 0
+
+    for module in modules_of(items):
+        cols = _module_cols(module, k, rng)
+        if module.banner or used_cols + cols > k:
+            close_row()
+        if used_cols + cols < k and k - used_cols - cols == 1 and rng.random() < 0.5:
+            cols += 1  # no lone narrow column left over
+        row.append((set_module(module, fonts, cols, colw), used_cols))
+        used_cols += cols
+        if module.banner or used_cols >= k:
+            close_row()
+    close_row()
+    if rules:
+        rules.pop()  # no rule under the last row
+    height = max(MIN_PAGE_HEIGHT, top + MARGIN)
+    return Layout(PAGE_WIDTH, height, placed, rules, header)
+
+
+def draw(lay: Layout, fonts: Fonts, title: str | None = None) -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf, pagesize=(lay.width, lay.height), pageCompression=1, invariant=1)
+    pdf.setTitle(title or lay.header or "inkstream page")
+    pdf.setCreator("inkstream pdfgen")
+    height = lay.height
+    if lay.header:
+        pdf.setFont(fonts.regular, SMALL * BODY)
+        pdf.drawString(MARGIN, height - MARGIN - SMALL * BODY, lay.header)
+    pdf.setLineWidth(0.6)
+    for x0, y0, x1, y1 in lay.rules:
+        pdf.line(x0, height - y0, x1, height - y1)
+    for placed, mx, mtop in lay.placed:
+        for x, top, w, h, fill, stroke in placed.frames:
+            if fill:
+                pdf.setFillColorRGB(*fill)
+            pdf.rect(mx + x, height - (mtop + top + h), w, h, stroke=int(stroke), fill=int(fill is not None))
+        pdf.setFillColorRGB(0, 0, 0)
+        for ln, x, top in placed.lines:
+            text = pdf.beginText()
+            text.setFont(ln.font, ln.size)
+            text.setFillColorRGB(*ln.color)
+            if ln.width and len(ln.text) > 1:
+                spare = ln.width - _width(ln.text, ln.font, ln.size)
+                text.setCharSpace(max(-0.1 * ln.size, min(0.6 * ln.size, spare / (len(ln.text) - 1))))
+            # the baseline sits 0.88 em under the line's top (Noto's ascent)
+            text.setTextOrigin(mx + x, height - (mtop + top + 0.88 * ln.size))
+            text.textOut(ln.text)
+            pdf.drawText(text)
+    pdf.showPage()
+    pdf.save()
+    return buf.getvalue()
+
+
+def _fonts_for(texts: Iterable[str]) -> Fonts:
+    chars = set("".join(texts)) | set("0123456789版")
+    chars.discard("\n")
+    regular, bold = _font_pair("".join(sorted(chars)))
+    return Fonts(regular, bold)
+
+
+def _columns(rng: random.Random) -> int:
+    return rng.choice([3, 4, 4, 5])
+
+
+def render_items(items: Sequence[Item], header: str | None, seed: str, columns: int | None = None) -> bytes:
+    fonts = _fonts_for([it.text for it in items] + [header or ""])
+    k = columns or _columns(random.Random(seed))
+    return draw(layout(items, k, header, fonts, seed), fonts)
+
+
+def render_page_pdf(page: Any, columns: int | None = None) -> bytes:
+    """The PDF of a generated page (``pagegen.GenPage``): its blocks set in 3–5 columns in the order
+    the page's text reads them, its gold articles unchanged. Deterministic for a page."""
+    meta, items = items_from_markup(page.source)
+    return render_items(items, meta.get("name"), f"pdf/{page.name}", columns)
+
+
+def render_text_pdf(text: str, title: str | None = None, columns: int | None = None) -> bytes:
+    """The PDF of a plain extraction-text page: blocks separated by blank lines, a short one-line block
+    a title, set in columns; ``title`` (e.g. ``01版 要闻``) is printed as the running header."""
+    items = items_from_text(text)
+    if not items:
+        raise ValueError("no text to set")
+    seed = "text/" + hashlib.sha1(text.encode("utf-8")).hexdigest()
+    return render_items(items, title, seed, columns)
+
+
+# --------------------------------------------------------------------------- scoring by content
+
+
+def _norm(text: str) -> str:
+    return "".join(text.split()).replace("—", "")
+
+
+def _content(spans: Iterable[tuple[int, int]], text: str) -> tuple[tuple[str, int], ...]:
+    """What an article is made of, wherever it sits in the text: the multiset of its non-space
+    characters (dashes aside: a title's —— between decks is not set on the PDF page)."""
+    return tuple(sorted(Counter(_norm("".join(text[s:e] for s, e in spans))).items()))
+
+
+@dataclass
+class ContentScores:
+    """The internal scorer's measures (``evaluation.segmentation``) with articles matched by content
+    instead of offsets, so pages of different text (the PDF's extraction and the generated text)
+    are scored alike against the same gold."""
+
+    pages: int = 0
+    gold: int = 0
+    predicted: int = 0
+    matched: int = 0
+    headline: int = 0
+    body: int = 0
+    byline: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, name: str, page: GoldenPage, got_text: str, got: PageSplit) -> None:
+        self.pages += 1
+        self.gold += len(page.gold.articles)
+        self.predicted += len(got.articles)
+        predicted: dict[tuple[tuple[str, int], ...], list[Any]] = {}
+        for a in got.articles:
+            predicted.setdefault(_content(a.spans, got_text), []).append(a)
+        for gold in page.gold.articles:
+            label = f"{name}: {gold.headline or (gold.paragraphs[0][:12] if gold.paragraphs else '?')}"
+            found = predicted.get(_content(gold.spans, page.text))
+            if not found:
+                self.errors.append(f"{label}: boundary")
+                continue
+            pred = found.pop()
+            self.matched += 1
+            if _norm("".join(x or "" for x in (pred.kicker, pred.headline, pred.subheadline))) == _norm(
+                "".join(x or "" for x in (gold.kicker, gold.headline, gold.subheadline))
+            ):
+                self.headline += 1
+            else:
+                self.errors.append(f"{label}: title {pred.headline!r}")
+            if "".join(map(_norm, pred.paragraphs)) == "".join(map(_norm, gold.paragraphs)):
+                self.body += 1
+            else:
+                self.errors.append(f"{label}: body")
+            if pred.byline == gold.byline:
+                self.byline += 1
+            else:
+                self.errors.append(f"{label}: byline {pred.byline}")
+
+    def as_dict(self) -> dict[str, float]:
+        p = self.matched / self.predicted if self.predicted else 0.0
+        r = self.matched / self.gold if self.gold else 0.0
+        g = self.gold or 1
+        return {
+            "pages": self.pages,
+            "articles_gold": self.gold,
+            "articles_predicted": self.predicted,
+            "article_f1": round(2 * p * r / (p + r) if p + r else 0.0, 4),
+            "headline_exact": round(self.headline / g, 4),
+            "body_exact": round(self.body / g, 4),
+            "byline_accuracy": round(self.byline / g, 4),
+        }
+
+
+def compare_pdf_text(
+    pages: Sequence[Any],
+    segment: Callable[[str], PageSplit] | None = None,
+    extract: Callable[[bytes, str], Any] | None = None,
+) -> dict[str, Any]:
+    """Segmentation scores of the text path (generated text -> segmenter) and of the PDF path
+    (render -> extract -> segmenter) on the same pages, against the same gold:
+    ``{"text": {...}, "pdf": {...}, "per_recipe": {recipe: {"text": {...}, "pdf": {...}}},
+    "extraction": {"blocks_exact": n/N, ...}, "errors": {"text": [...], "pdf": [...]}}``."""
+    from pipeline.sources.pdf import extract_page
+
+    if segment is None:
+        from pipeline.segmentation import segment_page
+        from pipeline.segmentation.training import bank_rules
+
+        rules = bank_rules()
+
+        def segment(text: str) -> PageSplit:
+            return segment_page(text, rules)
+
+    extract = extract or extract_page
+    totals = {"text": ContentScores(), "pdf": ContentScores()}
+    per_recipe: dict[str, dict[str, ContentScores]] = {}
+    same_text = 0
+    for p in pages:
+        gp: GoldenPage = p.page
+        data = render_page_pdf(p)
+        pdf_text = extract(data, p.name).text
+        runs = {"text": (gp.text, segment(gp.text)), "pdf": (pdf_text, segment(pdf_text))}
+        rec = per_recipe.setdefault(p.recipe, {"text": ContentScores(), "pdf": ContentScores()})
+        for path, (text, got) in runs.items():
+            totals[path].add(p.name, gp, text, got)
+            rec[path].add(p.name, gp, text, got)
+        if reads_as_set(pdf_text, _expected_text(p)):
+            same_text += 1
+    return {
+        "text": totals["text"].as_dict(),
+        "pdf": totals["pdf"].as_dict(),
+        "per_recipe": {r: {k: v.as_dict() for k, v in s.items()} for r, s in sorted(per_recipe.items())},
+        "extraction": {"pages": len(pages), "pages_with_expected_blocks": same_text},
+        "errors": {k: v.errors for k, v in totals.items()},
+    }
+
+
+def _blocks(text: str) -> list[str]:
+    return [_norm(b) for b in re.split(r"\n\s*\n", text) if b.strip()]
+
+
+def _cuts(blocks: list[str]) -> set[int]:
+    out, at = set(), 0
+    for b in blocks:
+        at += len(b)
+        out.add(at)
+    return out
+
+
+def reads_as_set(extracted: str, expected: str) -> bool:
+    """The extracted text holds the set text in the same order, every set block boundary a block
+    boundary (extraction adds one where the layout broke a paragraph at a column end)."""
+    got, want = _blocks(extracted), _blocks(expected)
+    return "".join(got) == "".join(want) and _cuts(want) <= _cuts(got)
+
+
+def _expected_text(page: Any) -> str:
+    """The blocks the PDF of a generated page should extract to: its items in order, title decks one
+    block each, a paragraph and the rest cut from it in the same module one block (as set)."""
+    _, items = items_from_markup(page.source)
+    out: list[str] = []
+    for module in modules_of(items):
+        for it in _merge_cut_paragraphs(module.items):
+            out.append(it.text)
+    return "\n\n".join(out)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _table(result: dict[str, Any]) -> str:
+    cols = ("article_f1", "headline_exact", "body_exact", "byline_accuracy")
+    head = f"{'part':<34}{'path':<6}{'pages':>6}{'gold':>6}{'pred':>6}" + "".join(f"{c:>17}" for c in cols)
+    rows = [head, "-" * len(head)]
+
+    def row(name: str, path: str, d: dict[str, float]) -> str:
+        return (
+            f"{name:<34}{path:<6}{d['pages']:>6}{d['articles_gold']:>6}{d['articles_predicted']:>6}"
+            + "".join(f"{d[c]:>17.3f}" for c in cols)
+        )
+
+    for recipe, scores in result["per_recipe"].items():
+        for path in ("text", "pdf"):
+            rows.append(row(recipe, path, scores[path]))
+    rows.append("-" * len(head))
+    for path in ("text", "pdf"):
+        rows.append(row("all", path, result[path]))
+    ex = result["extraction"]
+    rows.append(f"PDF pages read in the order set: {ex['pages_with_expected_blocks']}/{ex['pages']}")
+    return "\n".join(rows)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import argparse
+    import json
+
+    from pipeline.evaluation.pagegen import generated_pages
+
+    parser = argparse.ArgumentParser(prog="python -m pipeline.evaluation.pdfgen")
+    parser.add_argument("--compare", action="store_true", help="segmentation F1: PDF path against text path")
+    parser.add_argument("--split", default="heldout", choices=("fit", "heldout", "all"))
+    parser.add_argument("--recipe", default=None)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--errors", action="store_true", help="list the PDF path's errors")
+    parser.add_argument("--render", metavar="PAGE_NAME", help="write the PDF of one generated page to stdout")
+    args = parser.parse_args(argv)
+    pages = [p for p in generated_pages(args.split) if args.recipe in (None, p.recipe)]
+    if args.render:
+        import sys
+
+        page = next(p for p in generated_pages("all") if p.name == args.render)
+        sys.stdout.buffer.write(render_page_pdf(page))
+        return 0
+    if not args.compare:
+        parser.print_help()
+        return 2
+    result = compare_pdf_text(pages)
+    if args.json:
+        shown = {k: v for k, v in result.items() if k != "errors" or args.errors}
+        print(json.dumps(shown, ensure_ascii=False, indent=1))
+    else:
+        print(f"{len(pages)} generated pages ({args.split})")
+        print(_table(result))
+        if args.errors:
+            for line in result["errors"]["pdf"]:
+                print("pdf:", line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,439 @@
+"""Page PDF -> the extraction-layout text the segmenter reads, with reading order from the geometry.
+
+``extract_page(data, label)`` returns a :class:`PdfPage`: ``.text`` is what goes to
+``segment_page`` (blocks in reading order separated by blank lines, a title deck on a line of its
+own, a paragraph's wrapped lines joined, a column break a block break) and ``.blocks`` the blocks
+with their box and font size (hints and debugging). A PDF that cannot be read (not a PDF, damaged,
+encrypted, no pages, no text layer) raises ``InvalidPage(label, reason)``.
+
+Characters come from PDFium (``pypdfium2``): their Unicode value, font size, baseline origin and
+advance box. Then, all from the geometry:
+
+1. **lines**: characters in content order on one baseline, in one size, with no gap wider than an
+   em; fragments on the same baseline that touch are joined;
+2. **blocks**: a line joins the block whose last line sits right above it (same size, overlapping
+   horizontally, at most ``_LINE_GAP`` em of white between) unless a paragraph starts there: the
+   line is indented (or centred / right-aligned) relative to the line above, or the line above
+   stops short of the block's right edge. Lines in a larger font than the body (title candidates)
+   join only lines of the same size: a wrapped headline is one line, kicker, headline and
+   subheadline are three;
+3. **reading order**: recursive XY cut over the blocks' boxes. A node is cut horizontally where a
+   band of white at least ``_ROW_GAP`` ems high crosses it (rows of the page), else vertically
+   where a band of white at least ``_GUTTER`` ems wide runs from its top to its bottom (columns,
+   modules side by side: a title spanning columns stops the cut through them), else horizontally
+   at a smaller band (under a module's title, around boxes), else top to bottom;
+4. a **running header**: a first row of small-type lines above the page's content (page name,
+   date) is kept in ``PdfPage.header``, not in the text.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.errors import InvalidPage
+
+# thresholds in ems of the page's body font size
+_SPLIT_GAP = 1.0  # a horizontal gap wider than this ends a line fragment
+_JOIN_GAP = 0.5  # fragments drawn apart on one baseline are one line when at most this far apart
+_LINE_GAP = 0.8  # white between two lines of one block at most
+_INDENT = 0.6  # a line starting this much right of the line above starts a paragraph
+_SHORT = 1.0  # a line stopping this much left of the block's right edge ends a paragraph
+_TITLE = 1.2  # a line at least this many times the body size is a title candidate
+_ROW_GAP = 1.2
+_GUTTER = 0.7
+_BOX_GAP = 0.65
+_FIGURE_MIN = 20.0  # points: smaller filled shapes (bullets, rules drawn as boxes) are not figures
+
+
+@dataclass(frozen=True)
+class PdfBlock:
+    """One block of the page: its text, box (x0, top, x1, bottom in points from the page's top
+    left), font size, kind ("title": set larger than the body; "text") and page number (1-based)."""
+
+    text: str
+    bbox: tuple[float, float, float, float]
+    size: float
+    kind: str = "text"
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class PdfPage:
+    text: str
+    blocks: tuple[PdfBlock, ...]
+    pages: int = 1
+    body_size: float = 0.0
+    header: tuple[str, ...] = ()
+
+
+@dataclass
+class _Line:
+    chars: list[str]
+    x0: float
+    x1: float
+    base: float  # baseline, from the page top
+    size: float
+    page: int
+
+    @property
+    def top(self) -> float:
+        return self.base - 0.88 * self.size
+
+    @property
+    def bottom(self) -> float:
+        return self.base + 0.12 * self.size
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chars)
+
+
+@dataclass
+class _Block:
+    lines: list[_Line] = field(default_factory=list)
+
+    @property
+    def x0(self) -> float:
+        return min(ln.x0 for ln in self.lines)
+
+    @property
+    def x1(self) -> float:
+        return max(ln.x1 for ln in self.lines)
+
+    @property
+    def top(self) -> float:
+        return self.lines[0].top
+
+    @property
+    def bottom(self) -> float:
+        return self.lines[-1].bottom
+
+    @property
+    def size(self) -> float:
+        return self.lines[0].size
+
+    def text(self) -> str:
+        return "".join(ln.text for ln in self.lines).strip(" \u3000")
+
+
+# --------------------------------------------------------------------------- characters and lines
+
+
+def _open(data: bytes, label: str):  # type: ignore[no-untyped-def]
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    if not data or not data.strip():
+        raise InvalidPage(label, "PDF is empty (0 bytes)")
+    if b"%PDF-" not in data[:1024]:
+        raise InvalidPage(label, "not a PDF: no %PDF- header in the first 1024 bytes")
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        code = raw.FPDF_GetLastError()
+        if code == raw.FPDF_ERR_PASSWORD:
+            raise InvalidPage(label, "PDF is encrypted: it needs a password to open") from exc
+        if code == raw.FPDF_ERR_SECURITY:
+            raise InvalidPage(label, "PDF uses an unsupported security handler") from exc
+        raise InvalidPage(label, f"PDF is damaged or not a PDF ({exc})") from exc
+    if len(doc) == 0:
+        doc.close()
+        raise InvalidPage(label, "PDF has no pages")
+    return doc
+
+
+def _page_lines(page, number: int, height: float) -> list[_Line]:  # type: ignore[no-untyped-def]
+    import pypdfium2.raw as raw
+
+    textpage = page.get_textpage()
+    tp = textpage.raw
+    x, y = ctypes.c_double(), ctypes.c_double()
+    rect = raw.FS_RECTF()
+    lines: list[_Line] = []
+    cur: _Line | None = None
+    try:
+        for i in range(raw.FPDFText_CountChars(tp)):
+            if raw.FPDFText_IsGenerated(tp, i) == 1:
+                continue
+            code = raw.FPDFText_GetUnicode(tp, i)
+            if code in (0, 0xFFFE, 0xFFFF) or (code < 32 and code != 9):
+                continue
+            ch = chr(code) if code != 9 else " "
+            size = raw.FPDFText_GetFontSize(tp, i)
+            raw.FPDFText_GetCharOrigin(tp, i, ctypes.byref(x), ctypes.byref(y))
+            raw.FPDFText_GetLooseCharBox(tp, i, ctypes.byref(rect))
+            base = height - y.value
+            left, right = min(rect.left, rect.right), max(rect.left, rect.right)
+            if right - left <= 0:
+                left, right = x.value, x.value + (0.5 if ch == " " else 1.0) * size
+            if (
+                cur is None
+                or abs(base - cur.base) > 0.25 * max(size, cur.size)
+                or abs(size - cur.size) > 0.08 * max(size, cur.size)
+                or left < cur.x1 - 0.5 * size
+                or left - cur.x1 > _SPLIT_GAP * size
+            ):
+                cur = _Line([ch], left, right, base, size, number)
+                lines.append(cur)
+            else:
+                cur.chars.append(ch)
+                cur.x1 = max(cur.x1, right)
+    finally:
+        textpage.close()
+    lines = [ln for ln in lines if ln.text.strip()]
+    return _join_fragments(lines)
+
+
+@dataclass
+class _Figure:
+    """An image or a filled shape (photo, tint box): no text, but it holds its place in the layout,
+    so the white around it is not taken for a gap between rows."""
+
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+@dataclass
+class _Rule:
+    """A horizontal line printed across the page (a rule between rows of articles)."""
+
+    x0: float
+    x1: float
+    y: float
+
+
+def _page_figures(page, height: float) -> tuple[list[_Figure], list[_Rule]]:  # type: ignore[no-untyped-def]
+    import pypdfium2.raw as raw
+
+    out: list[_Figure] = []
+    rules: list[_Rule] = []
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    for i in range(raw.FPDFPage_CountObjects(page.raw)):
+        obj = raw.FPDFPage_GetObject(page.raw, i)
+        kind = raw.FPDFPageObj_GetType(obj)
+        if kind == raw.FPDF_PAGEOBJ_PATH:
+            if not raw.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)):
+                continue
+            if not raw.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in (left, bottom, right, top))):
+                continue
+            if stroke.value and top.value - bottom.value < 2 and right.value - left.value >= _FIGURE_MIN:
+                rules.append(_Rule(left.value, right.value, height - (top.value + bottom.value) / 2))
+                continue
+            if fill.value == raw.FPDF_FILLMODE_NONE:
+                continue
+        elif kind != raw.FPDF_PAGEOBJ_IMAGE:
+            continue
+        if not raw.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in (left, bottom, right, top))):
+            continue
+        if right.value - left.value >= _FIGURE_MIN and top.value - bottom.value >= _FIGURE_MIN:
+            out.append(_Figure(left.value, height - top.value, right.value, height - bottom.value))
+    return out, rules
+
+
+def _join_fragments(lines: list[_Line]) -> list[_Line]:
+    """Fragments on one baseline in one size that touch (text drawn in pieces) become one line."""
+    lines.sort(key=lambda ln: (round(ln.base, 1), ln.x0))
+    out: list[_Line] = []
+    for ln in lines:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and abs(prev.base - ln.base) <= 0.25 * ln.size
+            and abs(prev.size - ln.size) <= 0.08 * ln.size
+            and -0.5 * ln.size <= ln.x0 - prev.x1 <= _JOIN_GAP * ln.size
+        ):
+            prev.chars.extend(ln.chars)
+            prev.x1 = max(prev.x1, ln.x1)
+        else:
+            out.append(ln)
+    return out
+
+
+def body_size(lines: list[_Line]) -> float:
+    """The size most characters are set in."""
+    counts: Counter[float] = Counter()
+    for ln in lines:
+        counts[round(ln.size * 2) / 2] += len(ln.chars)
+    return counts.most_common(1)[0][0] if counts else 10.0
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+def _blocks(lines: list[_Line], body: float) -> list[_Block]:
+    lines = sorted(lines, key=lambda ln: (ln.page, ln.top, ln.x0))
+    blocks: list[_Block] = []
+    open_blocks: list[_Block] = []
+    for ln in lines:
+        best, best_overlap = None, 0.0
+        for blk in open_blocks:
+            last = blk.lines[-1]
+            if last.page != ln.page or abs(last.size - ln.size) > 0.08 * ln.size:
+                continue
+            gap = ln.top - last.bottom
+            if not -0.3 * ln.size <= gap <= _LINE_GAP * ln.size:
+                continue
+            overlap = min(ln.x1, blk.x1) - max(ln.x0, blk.x0)
+            if overlap > best_overlap:
+                best, best_overlap = blk, overlap
+        if best is not None and _continues(best, ln, body):
+            best.lines.append(ln)
+        else:
+            best = _Block([ln])
+            blocks.append(best)
+            open_blocks.append(best)
+        # a block whose last line is far above the current line can take no more lines
+        open_blocks = [b for b in open_blocks if ln.top - b.bottom <= 3 * body]
+    return blocks
+
+
+def _continues(blk: _Block, ln: _Line, body: float) -> bool:
+    """Does ``ln`` go on the paragraph (or title) of ``blk``, or start a new one?"""
+    last = blk.lines[-1]
+    if ln.size >= _TITLE * body:  # title lines: same size, one under the other
+        return True
+    em = ln.size
+    if ln.x0 > last.x0 + _INDENT * em:
+        return False  # indented, centred or right-aligned: a new paragraph or item
+    right = max(blk.x1, ln.x1)
+    if last.x1 < right - _SHORT * em:
+        return False  # the line above stopped short: its paragraph ended there
+    # the block's left edge: a line left of the previous lines' edge by more than an indent is another column
+    return ln.x0 >= min(b.x0 for b in blk.lines) - _INDENT * em or len(blk.lines) == 1
+
+
+# --------------------------------------------------------------------------- reading order
+
+
+def _bands(intervals: list[tuple[float, float]], min_gap: float) -> list[tuple[float, float, float]]:
+    """The white bands at least ``min_gap`` wide between intervals: (middle, start, end)."""
+    bands: list[tuple[float, float, float]] = []
+    spans = sorted(intervals)
+    end = spans[0][1]
+    for lo, hi in spans[1:]:
+        if lo - end >= min_gap:
+            bands.append(((lo + end) / 2, end, lo))
+        end = max(end, hi)
+    return bands
+
+
+def _gaps(intervals: list[tuple[float, float]], min_gap: float) -> list[float]:
+    """Cut positions: the middles of the white bands at least ``min_gap`` wide."""
+    return [mid for mid, _, _ in _bands(intervals, min_gap)]
+
+
+def _split(blocks: list[Any], cuts: list[float], key: Callable[[Any], float]) -> list[list[Any]]:
+    parts: list[list[Any]] = [[] for _ in range(len(cuts) + 1)]
+    for b in blocks:
+        pos = key(b)
+        parts[sum(1 for c in cuts if pos > c)].append(b)
+    return [p for p in parts if p]
+
+
+def reading_order(blocks: list[Any], body: float, rules: Sequence[_Rule] = ()) -> list[Any]:
+    """Blocks (and figures) in reading order by recursive XY cut: rows under printed rules first,
+    then columns, then wide white bands, then narrower ones."""
+    if len(blocks) <= 1:
+        return list(blocks)
+    rows = [(b.top, b.bottom) for b in blocks]
+    cols = [(b.x0, b.x1) for b in blocks]
+    left, right = min(b.x0 for b in blocks), max(b.x1 for b in blocks)
+    ruled = [
+        c
+        for c, lo, hi in _bands(rows, 0.2 * body)
+        if any(lo <= r.y <= hi and min(r.x1, right) - max(r.x0, left) >= 0.8 * (right - left) for r in rules)
+    ]
+    by_row: Callable[[Any], float] = lambda b: (b.top + b.bottom) / 2  # noqa: E731
+    by_col: Callable[[Any], float] = lambda b: (b.x0 + b.x1) / 2  # noqa: E731
+    for cuts, key in (
+        (ruled, by_row),
+        (_gaps(cols, _GUTTER * body), by_col),
+        (_gaps(rows, _ROW_GAP * body), by_row),
+        (_gaps(rows, _BOX_GAP * body), by_row),
+    ):
+        if cuts:
+            out: list[Any] = []
+            for part in _split(blocks, cuts, key):
+                out.extend(reading_order(part, body, rules))
+            return out
+    return sorted(blocks, key=lambda b: (b.top, b.x0))
+
+
+def _header(blocks: list[_Block], body: float) -> set[int]:
+    """The running header: the blocks above the page's first row gap when they are all single lines
+    in small type (page name, date); their ids."""
+    cuts = _gaps([(b.top, b.bottom) for b in blocks], _ROW_GAP * body)
+    if not cuts:
+        return set()
+    above = [b for b in blocks if (b.top + b.bottom) / 2 < cuts[0]]
+    if len(above) == len(blocks) or any(len(b.lines) > 1 or b.size >= 0.95 * body for b in above):
+        return set()
+    return {id(b) for b in above}
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def extract_page(data: bytes, label: str) -> PdfPage:
+    """A page PDF's text in reading order, as the segmenter reads it; InvalidPage if it has none."""
+    import pypdfium2 as pdfium
+
+    doc = _open(data, label)
+    per_page: list[list[_Line]] = []
+    figures: list[list[_Figure]] = []
+    page_rules: list[list[_Rule]] = []
+    try:
+        for number in range(len(doc)):
+            page = doc[number]
+            try:
+                height = page.get_height()
+                per_page.append(_page_lines(page, number + 1, height))
+                figs, rules = _page_figures(page, height)
+                figures.append(figs)
+                page_rules.append(rules)
+            except pdfium.PdfiumError as exc:
+                raise InvalidPage(label, f"PDF page {number + 1} cannot be read ({exc})") from exc
+            finally:
+                page.close()
+    finally:
+        doc.close()
+    all_lines = [ln for lines in per_page for ln in lines]
+    if not all_lines:
+        raise InvalidPage(label, "PDF has no text layer (a scanned image?): nothing to extract")
+    body = body_size(all_lines)
+    ordered: list[_Block] = []
+    header: list[str] = []
+    for lines, figs, rules in zip(per_page, figures, page_rules, strict=True):
+        if not lines:
+            continue
+        blocks = _blocks(lines, body)
+        running = _header(blocks, body)
+        for b in reading_order([*blocks, *figs], body, rules):
+            if isinstance(b, _Figure):
+                continue
+            if id(b) in running:
+                header.append(b.text())
+            else:
+                ordered.append(b)
+    out_blocks = tuple(
+        PdfBlock(
+            text=b.text(),
+            bbox=(round(b.x0, 1), round(b.top, 1), round(b.x1, 1), round(b.bottom, 1)),
+            size=round(b.size, 2),
+            kind="title" if b.size >= _TITLE * body else "text",
+            page=b.lines[0].page,
+        )
+        for b in ordered
+        if b.text()
+    )
+    if not out_blocks:
+        raise InvalidPage(label, "PDF has no text layer (a scanned image?): nothing to extract")
+    text = "\n\n".join(b.text for b in out_blocks) + "\n"
+    return PdfPage(text=text, blocks=out_blocks, pages=len(per_page), body_size=body, header=tuple(header))
