@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.enrichment.resolve import entity_names
+from pipeline.enrichment.names import entity_names
 from pipeline.models import ArticleEvent, EntityType
 
 #: units summed into ``headcount_total`` (flat numbers for Kibana charts; nested metrics stay for queries)

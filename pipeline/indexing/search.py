@@ -10,7 +10,7 @@ from typing import Any
 from elasticsearch import ApiError, Elasticsearch, TransportError
 
 from pipeline.config import ElasticsearchSettings
-from pipeline.enrichment.resolve import canonical_query
+from pipeline.enrichment.names import canonical_query
 from pipeline.indexing.client import translate
 from pipeline.models import EntityType
 from pipeline.text.tokenizer import tokens as jieba_tokens

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from pipeline.enrichment import enrich_article, extract
-from pipeline.enrichment.resolve import _has_org_shape, drop_fragments
+from pipeline.enrichment.fragments import _has_org_shape, drop_fragments
 from pipeline.models import Entity, EntityType, PageText
 from pipeline.segmentation import segment_page
 from tests.conftest import ROOT

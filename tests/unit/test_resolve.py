@@ -10,15 +10,8 @@ from datetime import date
 import pytest
 
 from pipeline.enrichment import enrich_article, extract
-from pipeline.enrichment.resolve import (
-    canonical_org,
-    canonical_query,
-    caption_credits,
-    credits_line,
-    resolve,
-    resolve_place,
-    vocab,
-)
+from pipeline.enrichment.names import canonical_org, canonical_query, vocab
+from pipeline.enrichment.resolve import caption_credits, credits_line, resolve, resolve_place
 from pipeline.enrichment.rules import LEXICON
 from pipeline.models import Article, Byline, Entity, EntityType, PageText
 from pipeline.segmentation import segment_page
