@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help demo test lint quality bench faults install tools clean train-ner
+.PHONY: help demo test test-scale lint quality bench faults install tools clean train-ner
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -19,7 +19,8 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)  ## create .venv and install inkstream with every extra (pinned by constraints.txt)
 
-DEBIAN_TOOLS := docker-compose chromium fonts-wqy-microhei
+# redis-server + postgresql: the Celery broker and Airflow metadata of tests/scale (docs/scaling.md)
+DEBIAN_TOOLS := docker-compose chromium fonts-wqy-microhei redis-server postgresql
 
 MOTO_VENV := .venv-moto
 MOTO_STAMP := $(MOTO_VENV)/.installed-$(shell cat constraints-moto.txt | cksum | cut -d' ' -f1)
@@ -32,7 +33,7 @@ $(MOTO_STAMP): constraints-moto.txt
 	rm -f $(MOTO_VENV)/.installed-*
 	touch $@
 
-tools: $(MOTO_STAMP)  ## test tools: moto_server (own venv); Debian docker-compose, chromium + a CJK font
+tools: $(MOTO_STAMP)  ## test tools: moto_server (own venv); Debian docker-compose, chromium, a CJK font, redis-server, postgresql
 	@missing=""; for p in $(DEBIAN_TOOLS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
@@ -46,6 +47,9 @@ demo: install  ## run newspaper_ingest (Airflow dag.test) on the sample issues a
 
 test: install tools  ## the whole test suite: unit, quality gate, integration, DAG, end to end
 	$(BIN)/pytest
+
+test-scale: install tools  ## only the Celery stack tests (two airflow celery workers, S3 staging); part of `make test`
+	$(BIN)/pytest tests/scale
 
 lint: install  ## ruff
 	$(BIN)/ruff check pipeline dags tests bench scripts
