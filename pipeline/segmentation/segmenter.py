@@ -13,6 +13,7 @@ Time is linear in page size: per unit, work is bounded by the number of open art
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ class _Art:
     subheads: list[Subhead] = field(default_factory=list)
     continued_from: int | None = None
     continued_to: int | None = None
-    trigrams: Counter[str] = field(default_factory=Counter)
+    trigrams: set[str] = field(default_factory=set)  # of every unit the article holds
 
     @property
     def first_idx(self) -> int:
@@ -171,7 +172,7 @@ def word_crosses_cut(left: str, right: str) -> bool:
     """Does a jieba word run across the cut? (…帮扶资 ‖ 金460万元 -> 资金)."""
     if not (left and right and _HAN.match(left[-1]) and _HAN.match(right[0])):
         return False
-    from pipeline.enrichment.tokenizer import plain_tokenizer
+    from pipeline.text.tokenizer import plain_tokenizer
 
     tail, head = left[-3:], right[:3]
     pos = 0
@@ -206,15 +207,19 @@ class _Segmenter:
         self.waiting_guides: list[_Blk] = []  # reading guides waiting for the next article
         self._gram_cache: dict[str, list[str]] = {}
         self._rare_cache: dict[str, frozenset[str]] = {}
-        df: Counter[str] = Counter()
-        for unit in self.units:
-            df.update(set(self._grams(unit.text)))
-        self.df = df
         self.last: Unit | None = None
         self.subhead: Unit | None = None  # a subhead waiting for its paragraph
         self.subhead_prev: Unit | None = None
 
     # ------------------------------------------------------------------ helpers
+    @functools.cached_property
+    def df(self) -> Counter[str]:
+        """In how many units of the page each trigram occurs (the rules' affinity reads it)."""
+        df: Counter[str] = Counter()
+        for unit in self.units:
+            df.update(set(self._grams(unit.text)))
+        return df
+
     def _next(self, i: int) -> Unit | None:
         for unit in self.units[i + 1 :]:
             if unit.kind not in ("caption", "editor"):
@@ -248,7 +253,7 @@ class _Segmenter:
             and art.byline is None
             and not art.body_units
             and self.last is not None
-            and self.last in art.title_units
+            and art.title_units[-1] is self.last  # the last unit read was this article's title
         )
 
     def _grams(self, text: str) -> list[str]:

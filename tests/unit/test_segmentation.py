@@ -163,3 +163,32 @@ def test_a_papers_banner_vocabulary_marks_its_banners_anywhere_on_the_page() -> 
     with_vocab = segment_page(text, R.for_paper(("一线故事",)))
     assert [b.text for b in with_vocab.blocks if b.kind.value == "banner"] == ["一线故事"]
     assert with_vocab.articles[1].kicker is None and with_vocab.articles[1].headline == "海川港集团表彰岗位能手"
+
+
+def test_the_fast_decoder_decides_as_the_feature_dictionaries_do() -> None:
+    """``decide`` scores candidates from the model's compiled tables; ``Model.choose`` scores the
+    feature dictionaries training fits on. Same pages, same splits."""
+    from pipeline.evaluation.pagegen import generated_pages
+    from pipeline.segmentation.scored import segment_scored
+    from pipeline.segmentation.training import bank_rules
+
+    rules = bank_rules()
+    pages = [p.page.text for p in generated_pages("all")[::3]]
+    pages += [p.read_text(encoding="utf-8") for p in sorted((ROOT / "samples" / "issues").rglob("*.txt"))[:6]]
+    for text in pages:
+        assert segment_scored(text, rules) == segment_scored(text, rules, reference=True)
+
+
+def test_the_join_evidence_is_jiebas_best_segmentation() -> None:
+    """``suffix_logps`` is jieba's route (``get_DAG`` + ``calc``) computed for every suffix at once."""
+    from pipeline.segmentation.scored import join_gain, suffix_logps
+    from pipeline.text.tokenizer import plain_tokenizer
+
+    tok = plain_tokenizer()
+    for text in ("发放帮扶资金460万元", "工作水平", "职工服务中心", "他说", "金", "①②"):
+        for k in range(len(text)):
+            route: dict[int, tuple[float, int]] = {}
+            tok.calc(text[k:], tok.get_DAG(text[k:]), route)
+            assert abs(suffix_logps(text)[k] - route[0][0]) < 1e-9
+    assert join_gain("累计发放帮扶资", "金460万元。") > 0  # 资金 runs across the cut
+    assert join_gain("工作完成了。", "他说") == 0.0  # no Han character on the left edge
