@@ -65,7 +65,7 @@ def ledger(
     which), articles, indexed by the run, in the index now, dead letters, page jumps joined/unpaired.
     Fits 80 columns; when Elasticsearch does not answer, the counts recorded by each run are shown
     marked '*' (stale)."""
-    from pipeline.ledger import format_ledger, ledger_view
+    from pipeline.ops.ledger import format_ledger, ledger_view
 
     issue_date = str(parse_day(issue_date, "--date")) if issue_date is not None else None
     view = ledger_view(_settings(), paper, issue_date)
@@ -107,8 +107,8 @@ def report(
     output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write")] = Path("report.html"),
 ) -> None:
     """Write one static HTML page with charts from Elasticsearch aggregations (no Kibana needed)."""
-    from pipeline import report as report_page
     from pipeline.indexing import client
+    from pipeline.ops import report as report_page
 
     settings = _settings()
     require(es=settings.es.url)
@@ -129,8 +129,8 @@ app.add_typer(kibana_app, name="kibana")
 
 @kibana_app.command("export")
 def kibana_export() -> None:
-    """Regenerate kibana/inkstream.ndjson from pipeline/kibana.py."""
-    from pipeline import kibana
+    """Regenerate kibana/inkstream.ndjson from pipeline/ops/kibana.py."""
+    from pipeline.ops import kibana
 
     out.print("updated" if kibana.write() else "up to date")
 
@@ -143,7 +143,7 @@ def kibana_import(
     ca_certs: Annotated[str | None, typer.Option(envvar="INKSTREAM_KIBANA_CA_CERTS")] = None,
 ) -> None:
     """Load the data view and dashboards through Kibana's saved-objects API (one step)."""
-    from pipeline import kibana
+    from pipeline.ops import kibana
 
     try:
         result = kibana.import_objects(url, username, password, ca_certs)

@@ -113,7 +113,7 @@ REPORT_ENTITY_FIELDS = ("persons", "organisations", "places")
 
 
 def report_aggregations(es: Elasticsearch, settings: ElasticsearchSettings, latest: int = 15) -> dict[str, Any]:
-    """The raw aggregations of ``inkstream report`` (shaped by ``pipeline.report``, which stays pure):
+    """The raw aggregations of ``inkstream report`` (shaped by ``pipeline.ops.report``, which stays pure):
     articles per day, top entities with the names they share articles with, metrics by unit then
     subject, articles per place for the map, the latest articles."""
     try:

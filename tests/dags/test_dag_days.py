@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline.airflow_local import airflow_env, dag_test
 from pipeline.config import Settings, load_paper
-from pipeline.ledger import read_ledger
+from pipeline.ops.ledger import read_ledger
 from tests.conftest import ROOT, copy_sample_issue
 
 SAMPLE = date(2026, 11, 18)

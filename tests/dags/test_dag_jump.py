@@ -10,7 +10,7 @@ from pipeline.airflow_local import airflow_env, dag_test
 from pipeline.config import Settings
 from pipeline.indexing import client
 from pipeline.indexing import search as index_search
-from pipeline.ledger import read_ledger
+from pipeline.ops.ledger import read_ledger
 from tests.conftest import copy_sample_issue
 
 DAY = date(2026, 11, 20)  # “有事找工会,真管用” starts on page 1 (下转第2版) and ends on page 2 (上接第1版)

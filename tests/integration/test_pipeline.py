@@ -252,7 +252,7 @@ def test_elasticsearch_rejection_goes_to_the_dead_letter_topic(settings: Setting
 
 
 def test_dead_letters_can_be_listed_and_replayed_after_the_fix(settings: Settings) -> None:
-    from pipeline.ledger import read_ledger
+    from pipeline.ops.ledger import read_ledger
     from pipeline.publishing.deadletters import read_dead_letters
     from pipeline.runner.replay import replay_dead_letters
     from pipeline.runner.steps import index_issue, process_page, publish_issue
@@ -281,7 +281,7 @@ def test_dead_letters_can_be_listed_and_replayed_after_the_fix(settings: Setting
 
 
 def test_ledger_lists_every_run_of_an_issue(settings: Settings) -> None:
-    from pipeline.ledger import read_ledger
+    from pipeline.ops.ledger import read_ledger
 
     run_issue(settings, "grrb", DAY, "run-a")
     run_issue(settings, "grrb", DAY, "run-b")

@@ -37,9 +37,9 @@ import pytest
 import websockets.sync.client as websockets_sync
 from PIL import Image, ImageStat
 
-from pipeline import report
 from pipeline.config import Settings
 from pipeline.indexing import client
+from pipeline.ops import report
 from pipeline.runner.backfill import run_issue
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from pipeline.indexing.client import TEMPLATE_FILE
-from pipeline.kibana import NDJSON, render_ndjson
+from pipeline.ops.kibana import NDJSON, render_ndjson
 
 PROPS = json.loads(TEMPLATE_FILE.read_text(encoding="utf-8"))["template"]["mappings"]["properties"]
 FITS = {

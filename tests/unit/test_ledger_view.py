@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.config import Settings
-from pipeline.ledger import LedgerView, format_ledger, ledger_view, short_run
+from pipeline.ops.ledger import LedgerView, format_ledger, ledger_view, short_run
 
 
 def _summary(issue: str, run: str, failed: list[int]) -> dict[str, object]:

@@ -8,8 +8,8 @@ import re
 
 from fontTools.ttLib import TTFont
 
-from pipeline import report
 from pipeline.indexing.search import report_metric_key
+from pipeline.ops import report
 
 
 def test_pairs_are_unordered_without_self_pairs() -> None:
