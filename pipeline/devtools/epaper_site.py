@@ -35,11 +35,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from pipeline import PROJECT_ROOT
 from pipeline.evaluation.golden import render_file
 from pipeline.models import Article
+from pipeline.resources import data_dir
 
-SAMPLES = PROJECT_ROOT / "samples" / "src"
+SAMPLES = data_dir("samples") / "src"  # the checkout's samples/src, or the installed package's copy
 PAPER_NAME = "工人日报"
 #: the page image the image maps refer to, in pixels
 PAGE_W, PAGE_H = 1000, 1400
@@ -330,7 +330,8 @@ class Site:
         node = re.fullmatch(r"node_(\d+)\.html", rest)
         pdf = re.fullmatch(r"page_(\d+)\.pdf", rest)
         content = re.fullmatch(r"content_(\d+)_([0-9a-f]+)\.html", rest)
-        num = int((node or pdf or content).group(1)) if (node or pdf or content) else 0
+        which = node or pdf or content
+        num = int(which.group(1)) if which else 0
         page = pages.get(num)
         if page is None:
             return 404, b"not found\n", "text/plain", None, 0.0

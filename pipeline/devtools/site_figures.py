@@ -83,7 +83,7 @@ def measure_cli(workers: int = 2) -> dict[str, dict[str, Any]]:
     import sys
     import uuid
 
-    from pipeline import PROJECT_ROOT
+    from pipeline.resources import data_dir
 
     handle = start_site()
     tag = uuid.uuid4().hex[:8]
@@ -92,7 +92,7 @@ def measure_cli(workers: int = 2) -> dict[str, dict[str, Any]]:
         with tempfile.TemporaryDirectory() as tmp:
             papers = Path(tmp) / "papers"
             papers.mkdir()
-            text = (PROJECT_ROOT / "papers" / f"{PAPER}.toml").read_text(encoding="utf-8")
+            text = (data_dir("papers") / f"{PAPER}.toml").read_text(encoding="utf-8")
             env = {**os.environ, "INKSTREAM_DATA_DIR": str(Path(tmp) / "data"), "INKSTREAM_PAPERS_DIR": str(papers),
                    "INKSTREAM_SITE__BASE_URL": handle.url + "/epaper",
                    "INKSTREAM_KAFKA__ARTICLES_TOPIC": f"f{tag}.articles",
@@ -100,7 +100,7 @@ def measure_cli(workers: int = 2) -> dict[str, dict[str, Any]]:
                    "INKSTREAM_KAFKA__DEADLETTER_TOPIC": f"f{tag}.deadletter",
                    "INKSTREAM_ES__ALIAS": f"figures-{tag}-articles"}
             # the baseline in the same measurement: the same issues from the sample folder
-            (papers / "grrb.toml").write_text((PROJECT_ROOT / "papers" / "grrb.toml").read_text(encoding="utf-8"),
+            (papers / "grrb.toml").write_text((data_dir("papers") / "grrb.toml").read_text(encoding="utf-8"),
                                               encoding="utf-8")
             started = time.perf_counter()
             proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--paper", "grrb", "--workers",

@@ -35,8 +35,8 @@ def charset_of(body: bytes, content_type: str | None, configured: str = "auto") 
         m = _HEADER_CHARSET.search(content_type)
         label = m.group(1) if m else None
     if label is None:
-        m = _META_CHARSET.search(body[:4096])
-        label = m.group(1).decode("ascii") if m else None
+        meta = _META_CHARSET.search(body[:4096])
+        label = meta.group(1).decode("ascii") if meta else None
     if label is None:
         return None
     label = label.strip().lower()
@@ -165,9 +165,9 @@ def page_links(html: str, page_url: str, site: SiteConfig, article_re: re.Patter
                                                        max(old[2], box[2]), max(old[3], box[3]))
     pdf = None
     if site.selectors.pdf_link:
-        node = tree.css_first(site.selectors.pdf_link)
-        if node is not None and node.attributes.get("href"):
-            pdf = urljoin(page_url, str(node.attributes["href"]).strip())
+        link = tree.css_first(site.selectors.pdf_link)
+        if link is not None and link.attributes.get("href"):
+            pdf = urljoin(page_url, str(link.attributes["href"]).strip())
     return PageLinks(articles=[(u, boxes.get(u)) for u in order], pdf=pdf)
 
 

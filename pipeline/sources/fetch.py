@@ -199,10 +199,10 @@ class Fetcher:
                     fresh_s=max(self.site.revalidate_after_s, 3600.0))
                 parser.parse(got.body.decode("utf-8", "replace").splitlines())
             except NotFound:
-                parser.allow_all = True
+                parser.parse([])  # no rules: everything allowed
             except FetchError as exc:
                 if exc.status is not None and 400 <= exc.status < 500:
-                    parser.allow_all = True
+                    parser.parse([])
                 else:
                     raise FetchError(url, f"robots.txt unreadable ({exc.reason}): not fetching for now",
                                      exc.status) from exc

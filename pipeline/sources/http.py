@@ -122,14 +122,14 @@ class HttpSource:
             except FetchError as exc:
                 raise SourceNotReady(f"{paper}: the site's archive {url} is not readable: {exc.reason}") from exc
             day_re = self.site.pattern(self.site.issue_index, self.base, None)
-            days = set()
+            listed: set[date] = set()
             for link in _links(self._decode(got, f"{paper}/archive"), url):
                 m = day_re.match(link)
-                day = self.site.matched_date(m) if m else None
-                if day is not None and day <= today:
-                    days.add(day)
-            return sorted(days)
-        days = []
+                found = self.site.matched_date(m) if m else None
+                if found is not None and found <= today:
+                    listed.add(found)
+            return sorted(listed)
+        days: list[date] = []
         day = max(self.paper.start_date, today - timedelta(days=self.site.probe_days - 1))
         while day <= today:
             if self.paper.calendar.publishes_on(day) and self.is_ready(paper, day):

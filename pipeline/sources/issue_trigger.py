@@ -45,7 +45,7 @@ def trigger_settings() -> Any:
 
 class IssueTrigger(BaseTrigger):
     def __init__(self, paper_id: str, day: str, due: str, poke_interval_s: float = 300.0) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.paper_id, self.day, self.due, self.poke_interval_s = paper_id, day, due, float(poke_interval_s)
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
@@ -63,6 +63,7 @@ class IssueTrigger(BaseTrigger):
         while True:
             wait = await asyncio.to_thread(self._check)  # the source's HTTP client is synchronous
             if wait.done or wait.skip:
-                yield TriggerEvent({"done": wait.done, "skip": wait.skip, "reason": wait.reason})
+                yield TriggerEvent({"done": wait.done, "skip": wait.skip,  # type: ignore[no-untyped-call]
+                                    "reason": wait.reason})
                 return
             await asyncio.sleep(self.poke_interval_s)
