@@ -15,13 +15,14 @@ from typing import Any
 
 from pipeline.config import Settings
 from pipeline.errors import InvalidPage, PipelineError
+from pipeline.models import Issue
 from pipeline.runner.connections import Connections, connections
 from pipeline.runner.staging import run_staging
 from pipeline.runner.steps import (
     PageResult,
     PublishResult,
     index_issues,
-    plan_pages,
+    plan_issue,
     process_page,
     publish_issue,
     verify_issue,
@@ -34,9 +35,11 @@ class IssueRun:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def _page_or_failure(settings: Settings, paper_id: str, issue_date: date, page: int, run_id: str) -> PageResult:
+def _page_or_failure(
+    settings: Settings, paper_id: str, issue_date: date, page: int, run_id: str, issue: Issue | None = None
+) -> PageResult:
     try:
-        return process_page(settings, paper_id, issue_date, page, run_id)
+        return process_page(settings, paper_id, issue_date, page, run_id, issue)
     except InvalidPage as exc:
         return PageResult(page=page, ok=False, error=str(exc))
 
@@ -84,12 +87,13 @@ def run_issues(
 
     def start(day: date) -> None:
         try:
-            pages = plan_pages(settings, paper_id, day)
+            issue = plan_issue(settings, paper_id, day)
         except PipelineError as exc:
             started.append((day, exc, []))
             return
+        pages = [p.page for p in issue.pages]
         run_staging(settings, paper_id, day, run_id).clear()
-        args = [(settings, paper_id, day, p, run_id) for p in pages]
+        args = [(settings, paper_id, day, p, run_id, issue) for p in pages]
         futures = [pool.submit(_page_or_failure, *a) for a in args] if pool is not None else args
         started.append((day, pages, futures))
 

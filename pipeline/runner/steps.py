@@ -25,6 +25,7 @@ from pipeline.models import (
     ArticleEvent,
     DeadLetter,
     EnrichedArticle,
+    Issue,
     IssueEvent,
     PageRef,
     PageText,
@@ -51,12 +52,18 @@ def issue_ready(settings: Settings, paper_id: str, issue_date: date) -> bool:
     return source_for(settings, paper).is_ready(paper.id, issue_date)
 
 
-def plan_pages(settings: Settings, paper_id: str, issue_date: date) -> list[int]:
+def plan_issue(settings: Settings, paper_id: str, issue_date: date) -> Issue:
+    """The issue's pages as the source lists them; ``SourceNotReady`` while it is not out."""
     paper = load_paper(settings, paper_id)
     src = source_for(settings, paper)
     if not src.is_ready(paper.id, issue_date):
         raise SourceNotReady(f"{paper.id} {issue_date}: no pages in {src.where(paper.id, issue_date)}")
-    return [p.page for p in src.get_issue(paper.id, issue_date).pages]
+    return src.get_issue(paper.id, issue_date)
+
+
+def plan_pages(settings: Settings, paper_id: str, issue_date: date) -> list[int]:
+    """The page numbers of ``plan_issue`` (what the DAG maps its page tasks over)."""
+    return [p.page for p in plan_issue(settings, paper_id, issue_date).pages]
 
 
 # ------------------------------------------------------------------------------ pages
@@ -74,11 +81,14 @@ class PageResult:
     path: str | None = None
 
 
-def process_page(settings: Settings, paper_id: str, issue_date: date, page: int, run_id: str) -> PageResult:
-    """Decode, segment and enrich one page into ``<run dir>/page-NN.jsonl``.
+def process_page(
+    settings: Settings, paper_id: str, issue_date: date, page: int, run_id: str, issue: Issue | None = None
+) -> PageResult:
+    """Decode, segment and enrich one page into the run's staging (``page-NN.jsonl``).
 
-    A bad page is dead-lettered (whole input + reason) and raised as ``InvalidPage``:
-    the caller fails that page only.
+    ``issue``: the planned issue when the caller has it (a backfill plans each issue once; a DAG
+    page task, a process of its own, lists it again). A bad page is dead-lettered (whole input +
+    reason) and raised as ``InvalidPage``: the caller fails that page only.
     """
     from pipeline.enrichment import enrich_article
     from pipeline.enrichment.resolve import caption_credits
@@ -86,7 +96,7 @@ def process_page(settings: Settings, paper_id: str, issue_date: date, page: int,
 
     paper = load_paper(settings, paper_id)
     src = source_for(settings, paper)
-    issue = src.get_issue(paper.id, issue_date)
+    issue = issue if issue is not None else src.get_issue(paper.id, issue_date)
     ref = next((p for p in issue.pages if p.page == page), None) or PageRef(page=page, file=f"{page:02d}.txt")
     staged = run_staging(settings, paper.id, issue_date, run_id)
     label = f"{paper.id}/{issue_date}/{page:02d}"
