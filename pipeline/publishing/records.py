@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
+from pipeline.clock import now
 from pipeline.models import ArticleEvent, DeadLetter, IssueEvent
 
 CE_SOURCE = "urn:inkstream:pipeline"
@@ -19,10 +19,6 @@ class Record:
     key: bytes
     value: bytes | None
     headers: list[tuple[str, bytes]]
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _schema(event: BaseModel) -> tuple[str, str]:
