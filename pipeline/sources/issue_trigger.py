@@ -24,18 +24,17 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 log = logging.getLogger(__name__)
 
-SITE_CONN_ID = "inkstream_site"
-
 
 def trigger_settings() -> Any:
-    """Settings from the triggerer's environment, with the site's Airflow connection when defined."""
+    """Settings from the triggerer's environment, with the site's Airflow connection
+    (``settings.airflow_site_conn_id``, default ``inkstream_site``) when it is defined."""
     from pipeline.config import Settings, with_connections
 
     settings = Settings()
     try:
         from airflow.sdk import Connection
 
-        conn = Connection.get(SITE_CONN_ID)
+        conn = Connection.get(settings.airflow_site_conn_id)
     except Exception:  # not defined, or no connection API in this process: the environment stands
         return settings
     return with_connections(settings, site={"conn_type": conn.conn_type, "host": conn.host, "port": conn.port,
