@@ -100,6 +100,7 @@ def _titles(source: str) -> dict[str, str]:
 def _layout(articles: list[Article]) -> list[tuple[int, int, int, int]]:
     """Boxes on the page image: the first article across the page, the others two to a row; a row
     is as tall as its longer article."""
+
     def height(a: Article) -> int:
         return 90 + sum(len(p) for p in a.paragraphs) // 6
 
@@ -139,8 +140,9 @@ def load_pages(root: Path = SAMPLES) -> dict[date, dict[int, SitePage]]:
                 key = hashlib.sha1(f"{day}/{path.stem}/{ident}".encode()).hexdigest()[:6]
                 arts.append(SiteArticle(key, art, bylines.get(ident), boxes[n]))
             page = int(path.stem)
-            out.setdefault(day, {})[page] = SitePage(day, page, golden.meta.get("name", f"{page:02d}版"),
-                                                     golden.meta.get("section"), golden.text, arts)
+            out.setdefault(day, {})[page] = SitePage(
+                day, page, golden.meta.get("name", f"{page:02d}版"), golden.meta.get("section"), golden.text, arts
+            )
     return out
 
 
@@ -156,8 +158,10 @@ def _is_day(p: Path) -> bool:
 
 
 def _doc(title: str, body: str, charset: str = "utf-8") -> str:
-    return (f'<!doctype html>\n<html lang="zh-CN"><head><meta charset="{charset}">'
-            f"<title>{html.escape(title)}</title></head>\n<body>\n{body}\n</body></html>\n")
+    return (
+        f'<!doctype html>\n<html lang="zh-CN"><head><meta charset="{charset}">'
+        f"<title>{html.escape(title)}</title></head>\n<body>\n{body}\n</body></html>\n"
+    )
 
 
 def day_path(day: date) -> str:
@@ -170,27 +174,38 @@ def render_archive(days: list[date]) -> str:
 
 
 def render_index(day: date, pages: dict[int, SitePage]) -> str:
-    items = "\n".join(f'<li><a href="node_{n:02d}.html">{html.escape(p.name)}</a></li>'
-                      for n, p in sorted(pages.items()))
-    return _doc(f"{PAPER_NAME} {day:%Y年%m月%d日}",
-                f'<h1>{PAPER_NAME} {day:%Y年%m月%d日}</h1>\n<ul class="pages">\n{items}\n</ul>\n'
-                '<p><a href="../../archive.html">往期回顾</a></p>')
+    items = "\n".join(
+        f'<li><a href="node_{n:02d}.html">{html.escape(p.name)}</a></li>' for n, p in sorted(pages.items())
+    )
+    return _doc(
+        f"{PAPER_NAME} {day:%Y年%m月%d日}",
+        f'<h1>{PAPER_NAME} {day:%Y年%m月%d日}</h1>\n<ul class="pages">\n{items}\n</ul>\n'
+        '<p><a href="../../archive.html">往期回顾</a></p>',
+    )
 
 
 def render_page(page: SitePage, charset: str, with_articles: bool, with_pdf: bool) -> str:
     # areas and the title list in the order of the articles' URL ids, not the reading order: the
     # reading order is the image map's geometry
     arts = sorted(page.articles, key=lambda a: a.key) if with_articles else []
-    areas = "\n".join(f'<area shape="rect" coords="{",".join(map(str, a.box))}" href="content_{page.page:02d}_{a.key}'
-                      f'.html" alt="{html.escape(a.article.headline or "")}">' for a in arts)
-    titles = "\n".join(f'<li><a href="content_{page.page:02d}_{a.key}.html">{html.escape(a.article.headline or "")}'
-                       "</a></li>" for a in arts)
+    areas = "\n".join(
+        f'<area shape="rect" coords="{",".join(map(str, a.box))}" href="content_{page.page:02d}_{a.key}'
+        f'.html" alt="{html.escape(a.article.headline or "")}">'
+        for a in arts
+    )
+    titles = "\n".join(
+        f'<li><a href="content_{page.page:02d}_{a.key}.html">{html.escape(a.article.headline or "")}</a></li>'
+        for a in arts
+    )
     pdf = f'<p class="pdf"><a href="page_{page.page:02d}.pdf">下载本版PDF</a></p>' if with_pdf else ""
-    return _doc(f"{page.name} - {PAPER_NAME}",
-                f'<h2 class="page-name">{html.escape(page.name)}</h2>\n'
-                f'<img src="page_{page.page:02d}.jpg" usemap="#pagemap" width="{PAGE_W}" height="{PAGE_H}" alt="">\n'
-                f'<map name="pagemap">\n{areas}\n</map>\n<ul class="titles">\n{titles}\n</ul>\n{pdf}\n'
-                '<p><a href="index.html">本期目录</a></p>', charset)
+    return _doc(
+        f"{page.name} - {PAPER_NAME}",
+        f'<h2 class="page-name">{html.escape(page.name)}</h2>\n'
+        f'<img src="page_{page.page:02d}.jpg" usemap="#pagemap" width="{PAGE_W}" height="{PAGE_H}" alt="">\n'
+        f'<map name="pagemap">\n{areas}\n</map>\n<ul class="titles">\n{titles}\n</ul>\n{pdf}\n'
+        '<p><a href="index.html">本期目录</a></p>',
+        charset,
+    )
 
 
 def render_article(page: SitePage, art: SiteArticle) -> str:
@@ -363,8 +378,13 @@ class Site:
             return 404, b"not found\n", "text/plain", None, 0.0
         doc = render_article(page, art)
         if gb:
-            return 200, doc.replace('charset="utf-8"', 'charset="gb18030"').encode("gb18030"), \
-                "text/html; charset=GB18030", day, 0.0
+            return (
+                200,
+                doc.replace('charset="utf-8"', 'charset="gb18030"').encode("gb18030"),
+                "text/html; charset=GB18030",
+                day,
+                0.0,
+            )
         return 200, doc.encode(), html_type, day, 0.0
 
 
@@ -453,8 +473,9 @@ class SiteHandle:
         self.thread.join(timeout=5)
 
 
-def start_site(root_or_samples: Path | None = None, host: str = "127.0.0.1", port: int = 0,
-               **faults: Any) -> SiteHandle:
+def start_site(
+    root_or_samples: Path | None = None, host: str = "127.0.0.1", port: int = 0, **faults: Any
+) -> SiteHandle:
     """Serve the sample issues under ``root_or_samples`` (default ``samples/src``) in a thread;
     ``faults``: see the module's docstring. The base URL of the paper is ``handle.url + "/epaper"``."""
     site = Site(load_pages(root_or_samples or SAMPLES), Faults(**faults))

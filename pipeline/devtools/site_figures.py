@@ -27,8 +27,9 @@ PAPER = "grrb-site"
 def _run(settings: Settings, handle: SiteHandle, revalidate_after_s: float, rate: float) -> dict[str, Any]:
     paper = load_paper(settings, PAPER)
     assert paper.site is not None
-    paper = paper.model_copy(update={"site": paper.site.model_copy(
-        update={"revalidate_after_s": revalidate_after_s, "rate_per_s": rate})})
+    paper = paper.model_copy(
+        update={"site": paper.site.model_copy(update={"revalidate_after_s": revalidate_after_s, "rate_per_s": rate})}
+    )
     handle.clear_requests()
     started = time.perf_counter()
     articles = 0
@@ -93,42 +94,66 @@ def measure_cli(workers: int = 2) -> dict[str, dict[str, Any]]:
             papers = Path(tmp) / "papers"
             papers.mkdir()
             text = (data_dir("papers") / f"{PAPER}.toml").read_text(encoding="utf-8")
-            env = {**os.environ, "INKSTREAM_DATA_DIR": str(Path(tmp) / "data"), "INKSTREAM_PAPERS_DIR": str(papers),
-                   "INKSTREAM_SITE__BASE_URL": handle.url + "/epaper",
-                   "INKSTREAM_KAFKA__ARTICLES_TOPIC": f"f{tag}.articles",
-                   "INKSTREAM_KAFKA__ISSUES_TOPIC": f"f{tag}.issues",
-                   "INKSTREAM_KAFKA__DEADLETTER_TOPIC": f"f{tag}.deadletter",
-                   "INKSTREAM_ES__ALIAS": f"figures-{tag}-articles"}
+            env = {
+                **os.environ,
+                "INKSTREAM_DATA_DIR": str(Path(tmp) / "data"),
+                "INKSTREAM_PAPERS_DIR": str(papers),
+                "INKSTREAM_SITE__BASE_URL": handle.url + "/epaper",
+                "INKSTREAM_KAFKA__ARTICLES_TOPIC": f"f{tag}.articles",
+                "INKSTREAM_KAFKA__ISSUES_TOPIC": f"f{tag}.issues",
+                "INKSTREAM_KAFKA__DEADLETTER_TOPIC": f"f{tag}.deadletter",
+                "INKSTREAM_ES__ALIAS": f"figures-{tag}-articles",
+            }
             # the baseline in the same measurement: the same issues from the sample folder
-            (papers / "grrb.toml").write_text((data_dir("papers") / "grrb.toml").read_text(encoding="utf-8"),
-                                              encoding="utf-8")
+            (papers / "grrb.toml").write_text(
+                (data_dir("papers") / "grrb.toml").read_text(encoding="utf-8"), encoding="utf-8"
+            )
             started = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--paper", "grrb", "--workers",
-                                   str(workers), "--quiet"], env=env, capture_output=True, text=True)
+            proc = subprocess.run(
+                [sys.executable, "-m", "pipeline", "run", "--paper", "grrb", "--workers", str(workers), "--quiet"],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             if proc.returncode != 0:
                 raise SystemExit(f"inkstream run --paper grrb failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
             out["baseline: the sample folder (paper grrb)"] = {
-                "requests": 0, "status_200": 0, "status_304": 0, "body_bytes": 0,
+                "requests": 0,
+                "status_200": 0,
+                "status_304": 0,
+                "body_bytes": 0,
                 "wall_s": round(time.perf_counter() - started, 2),
-                "articles": sum(int(m) for m in re.findall(r": (\d+) articles,", proc.stderr))}
-            for name, revalidate in (("first run (empty cache)", 300.0),
-                                     ("second run, downloads fresh (revalidate_after_s 300)", 300.0),
-                                     ("third run, every file asked again (revalidate_after_s 0)", 0.0)):
+                "articles": sum(int(m) for m in re.findall(r": (\d+) articles,", proc.stderr)),
+            }
+            for name, revalidate in (
+                ("first run (empty cache)", 300.0),
+                ("second run, downloads fresh (revalidate_after_s 300)", 300.0),
+                ("third run, every file asked again (revalidate_after_s 0)", 0.0),
+            ):
                 (papers / f"{PAPER}.toml").write_text(
                     re.sub(r"^revalidate_after_s = .*$", f"revalidate_after_s = {revalidate}", text, flags=re.M),
-                    encoding="utf-8")
+                    encoding="utf-8",
+                )
                 handle.clear_requests()
                 started = time.perf_counter()
-                proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--paper", PAPER, "--workers",
-                                       str(workers), "--quiet"], env=env, capture_output=True, text=True)
+                proc = subprocess.run(
+                    [sys.executable, "-m", "pipeline", "run", "--paper", PAPER, "--workers", str(workers), "--quiet"],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                )
                 wall = time.perf_counter() - started
                 if proc.returncode != 0:
                     raise SystemExit(f"inkstream run failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
                 hits = handle.requests
-                out[name] = {"requests": len(hits), "status_200": sum(1 for h in hits if h.status == 200),
-                             "status_304": sum(1 for h in hits if h.status == 304),
-                             "body_bytes": sum(h.bytes for h in hits), "wall_s": round(wall, 2),
-                             "articles": sum(int(m) for m in re.findall(r": (\d+) articles,", proc.stderr))}
+                out[name] = {
+                    "requests": len(hits),
+                    "status_200": sum(1 for h in hits if h.status == 200),
+                    "status_304": sum(1 for h in hits if h.status == 304),
+                    "body_bytes": sum(h.bytes for h in hits),
+                    "wall_s": round(wall, 2),
+                    "articles": sum(int(m) for m in re.findall(r": (\d+) articles,", proc.stderr)),
+                }
     finally:
         handle.stop()
     return out
@@ -138,8 +163,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=10.0, help="requests per second (rate_per_s)")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--cli", action="store_true",
-                        help="time `inkstream run --paper grrb-site` twice (Kafka, Elasticsearch from the environment)")
+    parser.add_argument(
+        "--cli",
+        action="store_true",
+        help="time `inkstream run --paper grrb-site` twice (Kafka, Elasticsearch from the environment)",
+    )
     args = parser.parse_args(argv)
     figures = measure_cli() if args.cli else measure(args.rate)
     if args.json:
@@ -148,8 +176,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'run':58} {'requests':>8} {'200':>5} {'304':>5} {'bytes':>8} {'wall s':>7} {'articles':>8}")
     base = next(iter(figures.values()))["wall_s"]
     for name, f in figures.items():
-        print(f"{name:58} {f['requests']:8d} {f['status_200']:5d} {f['status_304']:5d} {f['body_bytes']:8d} "
-              f"{f['wall_s']:7.2f} {f['articles']:8d}  {f['wall_s'] / base:.2f}x")
+        print(
+            f"{name:58} {f['requests']:8d} {f['status_200']:5d} {f['status_304']:5d} {f['body_bytes']:8d} "
+            f"{f['wall_s']:7.2f} {f['articles']:8d}  {f['wall_s'] / base:.2f}x"
+        )
 
 
 if __name__ == "__main__":

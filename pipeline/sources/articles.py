@@ -73,7 +73,7 @@ class ArticleHtml:
 
 
 def parse_byline(text: str) -> Byline:
-    """"本报讯 (记者秦朗 通讯员胡小满)", "本报记者 韩雪 本报通讯员 田野", "新华社北京11月17日电 (记者…)"."""
+    """ "本报讯 (记者秦朗 通讯员胡小满)", "本报记者 韩雪 本报通讯员 田野", "新华社北京11月17日电 (记者…)"."""
     dated = parse_dateline(text, DEFAULT_RULES)
     if dated is not None:
         return dated[0]
@@ -87,8 +87,13 @@ def parse_byline(text: str) -> Byline:
 def parse_article(html: str, url: str, site: SiteConfig) -> ArticleHtml:
     sel: SiteSelectors = site.selectors
     tree = LexborHTMLParser(html)
-    art = ArticleHtml(url=url, kicker=_first(tree, sel.kicker), headline=_first(tree, sel.title),
-                      subheadline=_first(tree, sel.subtitle), byline_text=_first(tree, sel.byline))
+    art = ArticleHtml(
+        url=url,
+        kicker=_first(tree, sel.kicker),
+        headline=_first(tree, sel.title),
+        subheadline=_first(tree, sel.subtitle),
+        byline_text=_first(tree, sel.byline),
+    )
     if art.byline_text:
         art.byline = parse_byline(art.byline_text)
     parts = [s for s in (sel.paragraphs, sel.subheads) if s]
@@ -161,8 +166,11 @@ def page_links(html: str, page_url: str, site: SiteConfig, article_re: re.Patter
             box = _box(node.attributes.get("shape") or "rect", node.attributes.get("coords") or "")
             if box is not None:
                 old = boxes.get(url)
-                boxes[url] = box if old is None else (min(old[0], box[0]), min(old[1], box[1]),
-                                                       max(old[2], box[2]), max(old[3], box[3]))
+                boxes[url] = (
+                    box
+                    if old is None
+                    else (min(old[0], box[0]), min(old[1], box[1]), max(old[2], box[2]), max(old[3], box[3]))
+                )
     pdf = None
     if site.selectors.pdf_link:
         link = tree.css_first(site.selectors.pdf_link)
@@ -212,8 +220,19 @@ def assemble(articles: list[tuple[ArticleHtml, tuple[float, float, float, float]
                 subheads.append(Subhead(text=t, before_paragraph=len(paragraphs)))
             else:
                 paragraphs.append(t)
-        out.append(Article(kicker=art.kicker, headline=art.headline, subheadline=art.subheadline, byline=art.byline,
-                           paragraphs=paragraphs, subheads=subheads, spans=[(start, len(text))],
-                           continued_from=art.continued_from, continued_to=art.continued_to,
-                           source_kind="html", box=box))
+        out.append(
+            Article(
+                kicker=art.kicker,
+                headline=art.headline,
+                subheadline=art.subheadline,
+                byline=art.byline,
+                paragraphs=paragraphs,
+                subheads=subheads,
+                spans=[(start, len(text))],
+                continued_from=art.continued_from,
+                continued_to=art.continued_to,
+                source_kind="html",
+                box=box,
+            )
+        )
     return text + "\n", PageSplit(articles=out)

@@ -154,8 +154,14 @@ class HostGate:
 class Fetcher:
     """Downloads for one site; ``get(url, cache_dir)`` keeps bodies and validators in ``cache_dir``."""
 
-    def __init__(self, site: SiteConfig, gate_dir: Path, robots_dir: Path,
-                 auth: tuple[str, str] | None = None, max_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        site: SiteConfig,
+        gate_dir: Path,
+        robots_dir: Path,
+        auth: tuple[str, str] | None = None,
+        max_bytes: int = 64 * 1024 * 1024,
+    ) -> None:
         self.site = site
         self.max_bytes = max_bytes
         self.gate_dir = gate_dir
@@ -194,9 +200,12 @@ class Fetcher:
             # RFC 9309: a robots.txt that is not there (4xx) allows everything; one that cannot be
             # read (5xx, no answer) forbids everything for now
             try:
-                got = self._get(origin + "/robots.txt", self.robots_dir, HostGate(
-                    self.gate_dir, parts.netloc, self.site.connections, 1.0 / self.site.rate_per_s),
-                    fresh_s=max(self.site.revalidate_after_s, 3600.0))
+                got = self._get(
+                    origin + "/robots.txt",
+                    self.robots_dir,
+                    HostGate(self.gate_dir, parts.netloc, self.site.connections, 1.0 / self.site.rate_per_s),
+                    fresh_s=max(self.site.revalidate_after_s, 3600.0),
+                )
                 parser.parse(got.body.decode("utf-8", "replace").splitlines())
             except NotFound:
                 parser.parse([])  # no rules: everything allowed
@@ -204,8 +213,9 @@ class Fetcher:
                 if exc.status is not None and 400 <= exc.status < 500:
                     parser.parse([])
                 else:
-                    raise FetchError(url, f"robots.txt unreadable ({exc.reason}): not fetching for now",
-                                     exc.status) from exc
+                    raise FetchError(
+                        url, f"robots.txt unreadable ({exc.reason}): not fetching for now", exc.status
+                    ) from exc
             self._robots[origin] = parser
         return self._robots[origin]
 
@@ -221,8 +231,7 @@ class Fetcher:
     def get(self, url: str, cache_dir: Path, fresh_s: float | None = None) -> Fetched:
         if self.site.robots and not self._robot(url).can_fetch(self._agent(), url):
             raise Disallowed(url, "robots.txt disallows it")
-        return self._get(url, cache_dir, self._gate(url), self.site.revalidate_after_s if fresh_s is None
-                         else fresh_s)
+        return self._get(url, cache_dir, self._gate(url), self.site.revalidate_after_s if fresh_s is None else fresh_s)
 
     def cached(self, url: str, cache_dir: Path) -> bytes | None:
         """The kept body of ``url``, without a request (None if never downloaded)."""
@@ -325,8 +334,7 @@ class Fetcher:
                 if size > self.max_bytes:
                     raise TooLarge(url, f"more than {self.max_bytes} bytes, above the limit", resp.status_code)
                 chunks.append(chunk)
-            return _Answer(resp.status_code, resp.headers, b"".join(chunks), str(resp.url),
-                           resp.num_bytes_downloaded)
+            return _Answer(resp.status_code, resp.headers, b"".join(chunks), str(resp.url), resp.num_bytes_downloaded)
 
     def _count(self, status: int | None, size: int, seconds: float) -> None:
         self.stats.requests += 1
@@ -338,8 +346,19 @@ class Fetcher:
     def _journal(self, cache_dir: Path, url: str, status: int | None, size: int, at: float, attempt: int) -> None:
         """One line per request in ``<cache_dir>/requests.jsonl``: what was asked of the site, when."""
         cache_dir.mkdir(parents=True, exist_ok=True)
-        line = json.dumps({"at": round(at, 4), "url": url, "status": status, "bytes": size, "attempt": attempt,
-                           "pid": os.getpid()}) + "\n"
+        line = (
+            json.dumps(
+                {
+                    "at": round(at, 4),
+                    "url": url,
+                    "status": status,
+                    "bytes": size,
+                    "attempt": attempt,
+                    "pid": os.getpid(),
+                }
+            )
+            + "\n"
+        )
         fd = os.open(cache_dir / "requests.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         try:
             os.write(fd, line.encode("utf-8"))

@@ -41,11 +41,13 @@ class HttpSource:
 
     def __init__(self, settings: Settings, paper: PaperConfig, now: datetime | None = None) -> None:
         if paper.site is None:
-            raise ConfigError(f"paper {paper.id}: source = \"http\" needs a [site] table in papers/{paper.id}.toml")
+            raise ConfigError(f'paper {paper.id}: source = "http" needs a [site] table in papers/{paper.id}.toml')
         base = settings.site.base_url or paper.site.base_url
         if not base:
-            raise ConfigError(f"paper {paper.id}: no site base URL (set [site] base_url, INKSTREAM_SITE__BASE_URL "
-                              "or the Airflow connection inkstream_site)")
+            raise ConfigError(
+                f"paper {paper.id}: no site base URL (set [site] base_url, INKSTREAM_SITE__BASE_URL "
+                "or the Airflow connection inkstream_site)"
+            )
         self.paper = paper
         self.site = paper.site
         self.base = base.rstrip("/")
@@ -64,8 +66,13 @@ class HttpSource:
     @property
     def fetcher(self) -> Fetcher:
         if self._fetcher is None:
-            self._fetcher = Fetcher(self.site, self.staging / "_http", self.staging / self.paper.id / "_site",
-                                    auth=self._auth, max_bytes=self.max_page_bytes)
+            self._fetcher = Fetcher(
+                self.site,
+                self.staging / "_http",
+                self.staging / self.paper.id / "_site",
+                auth=self._auth,
+                max_bytes=self.max_page_bytes,
+            )
         return self._fetcher
 
     def close(self) -> None:
@@ -166,8 +173,9 @@ class HttpSource:
             if not m or int(m.group("page")) in refs or int(m.group("page")) < 1:
                 continue
             sec = section_re.match(name) if name else None
-            refs[int(m.group("page"))] = PageRef(page=int(m.group("page")), file=link, name=name or None,
-                                                 section=sec.group("section") if sec else None)
+            refs[int(m.group("page"))] = PageRef(
+                page=int(m.group("page")), file=link, name=name or None, section=sec.group("section") if sec else None
+            )
         return [refs[k] for k in sorted(refs)]
 
     def _index_fresh_s(self) -> float:
@@ -195,8 +203,16 @@ class HttpSource:
             read.append((parse_article(self._decode(got, label), url, self.site), box))
         text, split = assemble(read)
         self._splits[(issue.issue_date, ref.page)] = split
-        return PageText(paper=issue.paper, issue_date=issue.issue_date, page=ref.page, name=ref.name,
-                        section=ref.section, text=text, source=page_url, encoding=encoding)
+        return PageText(
+            paper=issue.paper,
+            issue_date=issue.issue_date,
+            page=ref.page,
+            name=ref.name,
+            section=ref.section,
+            text=text,
+            source=page_url,
+            encoding=encoding,
+        )
 
     def read_split(self, issue: Issue, ref: PageRef, page: PageText) -> PageSplit | None:
         """The page's articles from its article pages (read by ``read_page``); for a page read from
@@ -210,8 +226,7 @@ class HttpSource:
         from pipeline.segmentation import DEFAULT_RULES, segment_page
 
         seg = segment_page(page.text, DEFAULT_RULES.for_paper(self.paper.banners))
-        return seg.model_copy(update={"articles": [a.model_copy(update={"source_kind": "pdf"})
-                                                   for a in seg.articles]})
+        return seg.model_copy(update={"articles": [a.model_copy(update={"source_kind": "pdf"}) for a in seg.articles]})
 
     def read_raw(self, issue: Issue, ref: PageRef, limit: int) -> tuple[bytes, int] | None:
         """The page's HTML as downloaded (None if it never was), for a dead letter."""
@@ -241,8 +256,9 @@ class HttpSource:
         try:
             from pipeline.sources.pdf import extract_page
         except ImportError as exc:
-            raise InvalidPage(label, f"the page has only a PDF ({pdf_url}) and PDF reading is not installed: "
-                              f"{exc}") from exc
+            raise InvalidPage(
+                label, f"the page has only a PDF ({pdf_url}) and PDF reading is not installed: {exc}"
+            ) from exc
         got = self._fetch_or_fail(pdf_url, issue, label)
         if len(got.body) > self.max_page_bytes:
             raise InvalidPage(label, f"{pdf_url} is {len(got.body)} bytes, above the limit of {self.max_page_bytes}")
@@ -250,8 +266,16 @@ class HttpSource:
         if not text.strip():
             raise InvalidPage(label, f"{pdf_url} has no text")
         self._splits[(issue.issue_date, ref.page)] = None
-        return PageText(paper=issue.paper, issue_date=issue.issue_date, page=ref.page, name=ref.name,
-                        section=ref.section, text=text, source=pdf_url, encoding="utf-8")
+        return PageText(
+            paper=issue.paper,
+            issue_date=issue.issue_date,
+            page=ref.page,
+            name=ref.name,
+            section=ref.section,
+            text=text,
+            source=pdf_url,
+            encoding="utf-8",
+        )
 
 
 def _links_named(html: str, base_url: str) -> list[tuple[str, str]]:

@@ -4,14 +4,11 @@ pages are indexed and verify fails naming the page."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
-from typing import Any
 
-import pytest
-
-from pipeline.airflow_local import airflow_env, dag_test
 from pipeline.config import Settings
+from pipeline.devtools.airflow_local import airflow_env, dag_test
 from pipeline.devtools.epaper_site import start_site
 from pipeline.evaluation.golden import render_file
 from pipeline.indexing import client
@@ -23,14 +20,22 @@ DAY = date(2026, 11, 19)
 
 
 def test_dag_run_against_the_site_waits_for_a_late_issue_and_fails_one_404_page(
-        settings: Settings, tmp_path: Path) -> None:
+    settings: Settings, tmp_path: Path
+) -> None:
     handle = start_site(late={DAY.isoformat(): 1}, fail={f"{DAY}/03": 404})
     try:
-        s = settings.model_copy(update={"site": SiteAccess(base_url=handle.url + "/epaper"),
-                                        "papers_dir": papers_dir(tmp_path, rate_per_s=50.0, backoff_s=0.05)})
+        s = settings.model_copy(
+            update={
+                "site": SiteAccess(base_url=handle.url + "/epaper"),
+                "papers_dir": papers_dir(tmp_path, rate_per_s=50.0, backoff_s=0.05),
+            }
+        )
         env = airflow_env(s, tmp_path / "airflow")
-        env.update(INKSTREAM_SITE__BASE_URL=handle.url + "/epaper", INKSTREAM_AIRFLOW_RETRY_DELAY_S="1",
-                   INKSTREAM_AIRFLOW_POKE_INTERVAL_S="1")
+        env.update(
+            INKSTREAM_SITE__BASE_URL=handle.url + "/epaper",
+            INKSTREAM_AIRFLOW_RETRY_DELAY_S="1",
+            INKSTREAM_AIRFLOW_POKE_INTERVAL_S="1",
+        )
         logs: list[str] = []
         # a manual run of the day: due now, so a missing issue is waited for (a scheduled run of a past
         # day would be past its wait already and skipped)
@@ -47,40 +52,13 @@ def test_dag_run_against_the_site_waits_for_a_late_issue_and_fails_one_404_page(
     assert "page 3 failed at source" in logs[0] and "HTTP 404" in logs[0]
     # the sensor's first poke found no issue, a later one found it
     assert [h.status for h in hits if h.path.endswith("/19/index.html")][:2] == [404, 200]
-    expected = sum(len(render_file(ROOT / "samples" / "src" / "grrb" / DAY.isoformat() / f"{p:02d}.page")
-                       .gold.articles) for p in (1, 2, 4))
+    expected = sum(
+        len(render_file(ROOT / "samples" / "src" / "grrb" / DAY.isoformat() / f"{p:02d}.page").gold.articles)
+        for p in (1, 2, 4)
+    )
     es = client.make_client(s.es)
     try:
         client.refresh(es, s.es)
         assert es.count(index=s.es.alias)["count"] == expected
     finally:
         es.close()
-
-
-def test_the_deferrable_issue_trigger_fires_when_a_late_issue_appears(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import asyncio
-
-    from pipeline.sources.issue_trigger import IssueTrigger
-
-    handle = start_site(late={DAY.isoformat(): 2})
-    try:
-        monkeypatch.setenv("INKSTREAM_SITE__BASE_URL", handle.url + "/epaper")
-        monkeypatch.setenv("INKSTREAM_PAPERS_DIR", str(papers_dir(tmp_path, rate_per_s=50.0)))
-        monkeypatch.setenv("INKSTREAM_DATA_DIR", str(tmp_path / "data"))
-        trigger = IssueTrigger("grrb-site", DAY.isoformat(), datetime.now(UTC).isoformat(), poke_interval_s=0.1)
-        path, kwargs = trigger.serialize()
-        assert path == "pipeline.sources.issue_trigger.IssueTrigger"
-        assert IssueTrigger(**kwargs).serialize() == (path, kwargs)  # what the triggerer rebuilds it from
-
-        async def first_event() -> Any:
-            async for event in trigger.run():
-                return event
-            return None
-
-        event = asyncio.run(asyncio.wait_for(first_event(), timeout=30))
-        hits = [h.status for h in handle.requests if h.path.endswith("/19/index.html")]
-    finally:
-        handle.stop()
-    assert event.payload["done"] and not event.payload["skip"], event.payload
-    assert hits == [404, 404, 200]

@@ -69,8 +69,12 @@ def epaper() -> Iterator[Callable[..., SiteHandle]]:
 
 def site_settings(base: Settings, handle: SiteHandle, tmp_path: Path, **site: object) -> Settings:
     fast = {"backoff_s": 0.05, "timeout_s": 2.0, "rate_per_s": 50.0}
-    return base.model_copy(update={"site": SiteAccess(base_url=handle.url + "/epaper"),
-                                   "papers_dir": papers_dir(tmp_path, **{**fast, **site})})
+    return base.model_copy(
+        update={
+            "site": SiteAccess(base_url=handle.url + "/epaper"),
+            "papers_dir": papers_dir(tmp_path, **{**fast, **site}),
+        }
+    )
 
 
 @pytest.fixture
@@ -93,7 +97,8 @@ def read(src: HttpSource, day: date, page: int) -> tuple[Any, Any]:
 
 
 def test_articles_come_exactly_from_the_article_pages_in_image_map_order(
-        epaper: Callable[..., SiteHandle], offline: Settings, tmp_path: Path) -> None:
+    epaper: Callable[..., SiteHandle], offline: Settings, tmp_path: Path
+) -> None:
     handle = epaper()
     src = source(site_settings(offline, handle, tmp_path))
     assert src.available_dates(PAPER) == DAYS
@@ -103,13 +108,22 @@ def test_articles_come_exactly_from_the_article_pages_in_image_map_order(
         for ref in issue.pages:
             text, split = read(src, day, ref.page)
             expected = gold(day, ref.page)
-            fields = ("kicker", "headline", "subheadline", "byline", "paragraphs", "subheads", "continued_from",
-                      "continued_to")
-            assert [a.model_dump(include=set(fields)) for a in split.articles] == \
-                   [g.model_dump(include=set(fields)) for g in expected]
+            fields = (
+                "kicker",
+                "headline",
+                "subheadline",
+                "byline",
+                "paragraphs",
+                "subheads",
+                "continued_from",
+                "continued_to",
+            )
+            assert [a.model_dump(include=set(fields)) for a in split.articles] == [
+                g.model_dump(include=set(fields)) for g in expected
+            ]
             for art in split.articles:
                 assert art.source_kind == "html" and art.box is not None
-                (start, end), = art.spans
+                ((start, end),) = art.spans
                 block = text.text[start:end]
                 assert all(p in block for p in art.paragraphs) and (art.headline or "") in block
     # the site lists the areas in URL order, not reading order: the order came from the geometry
@@ -120,7 +134,8 @@ def test_articles_come_exactly_from_the_article_pages_in_image_map_order(
 
 
 def test_a_timeout_is_retried_and_the_retry_succeeds(
-        epaper: Callable[..., SiteHandle], offline: Settings, tmp_path: Path) -> None:
+    epaper: Callable[..., SiteHandle], offline: Settings, tmp_path: Path
+) -> None:
     handle = epaper(slow={"2026-11-18/01": (3.0, 1)})
     src = source(site_settings(offline, handle, tmp_path, timeout_s=0.5, retries=2))
     _, split = read(src, DAYS[0], 1)
@@ -130,7 +145,8 @@ def test_a_timeout_is_retried_and_the_retry_succeeds(
 
 
 def test_a_page_that_keeps_timing_out_fails_that_page(
-        epaper: Callable[..., SiteHandle], offline: Settings, tmp_path: Path) -> None:
+    epaper: Callable[..., SiteHandle], offline: Settings, tmp_path: Path
+) -> None:
     handle = epaper(slow={"2026-11-18/01": (2.0, 5)})
     src = source(site_settings(offline, handle, tmp_path, timeout_s=0.3, retries=1))
     with pytest.raises(InvalidPage, match=r"timed out after 0.3 s .*\(2 attempts\)"):
@@ -172,7 +188,8 @@ def test_robots_txt_is_honoured(epaper: Callable[..., SiteHandle], offline: Sett
 
 
 def test_an_issue_that_appears_after_the_first_poke(
-        epaper: Callable[..., SiteHandle], offline: Settings, tmp_path: Path) -> None:
+    epaper: Callable[..., SiteHandle], offline: Settings, tmp_path: Path
+) -> None:
     handle = epaper(late={"2026-11-20": 1})
     s = site_settings(offline, handle, tmp_path)
     due = datetime(2026, 11, 20, 7, tzinfo=UTC)
@@ -192,7 +209,8 @@ def _read_issue(settings: Settings, day: date) -> int:
 
 
 def test_the_rate_limit_holds_across_processes(
-        epaper: Callable[..., SiteHandle], offline: Settings, tmp_path: Path) -> None:
+    epaper: Callable[..., SiteHandle], offline: Settings, tmp_path: Path
+) -> None:
     handle = epaper()
     rate = 8.0
     s = site_settings(offline, handle, tmp_path, rate_per_s=rate)
@@ -216,7 +234,8 @@ def test_the_rate_limit_holds_across_processes(
 
 
 def test_a_page_without_article_pages_falls_back_to_its_pdf(
-        epaper: Callable[..., SiteHandle], offline: Settings, tmp_path: Path) -> None:
+    epaper: Callable[..., SiteHandle], offline: Settings, tmp_path: Path
+) -> None:
     pytest.importorskip("pipeline.sources.pdf", reason="the PDF reader (issue 15 part 3) is not in the tree yet")
     pytest.importorskip("pipeline.evaluation.pdfgen", reason="the PDF renderer is not in the tree yet")
     handle = epaper(pdf_only={"2026-11-19/04"})
@@ -231,8 +250,7 @@ def test_a_page_without_article_pages_falls_back_to_its_pdf(
 # ------------------------------------------------------------------------------ whole runs
 
 
-def test_a_404_page_fails_only_that_page(
-        epaper: Callable[..., SiteHandle], settings: Settings, tmp_path: Path) -> None:
+def test_a_404_page_fails_only_that_page(epaper: Callable[..., SiteHandle], settings: Settings, tmp_path: Path) -> None:
     handle = epaper(fail={"2026-11-19/03": 404})
     s = site_settings(settings, handle, tmp_path)
     result = run_issue(s, PAPER, DAYS[1], "run-404")
@@ -262,7 +280,8 @@ def _index_snapshot(s: Settings) -> dict[str, dict[str, Any]]:
 
 
 def test_inkstream_run_against_the_site_then_a_second_run_downloads_nothing(
-        epaper: Callable[..., SiteHandle], settings: Settings, tmp_path: Path) -> None:
+    epaper: Callable[..., SiteHandle], settings: Settings, tmp_path: Path
+) -> None:
     handle = epaper()
     s = site_settings(settings, handle, tmp_path)
     env = {**cli_env(s), "INKSTREAM_SITE__BASE_URL": handle.url + "/epaper", "INKSTREAM_PAPERS_DIR": str(s.papers_dir)}

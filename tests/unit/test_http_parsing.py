@@ -21,12 +21,14 @@ BASE = "http://paper.example/epaper"
 
 
 def site(**kw: object) -> SiteConfig:
-    return SiteConfig.model_validate({
-        "issue_index": "{base}/{date:%Y-%m}/{date:%d}/index.html",
-        "page": "{base}/{date:%Y-%m}/{date:%d}/node_{page:02d}.html",
-        "article": "{base}/{date:%Y-%m}/{date:%d}/content_{page:02d}_{article}.html",
-        **kw,
-    })
+    return SiteConfig.model_validate(
+        {
+            "issue_index": "{base}/{date:%Y-%m}/{date:%d}/index.html",
+            "page": "{base}/{date:%Y-%m}/{date:%d}/node_{page:02d}.html",
+            "article": "{base}/{date:%Y-%m}/{date:%d}/content_{page:02d}_{article}.html",
+            **kw,
+        }
+    )
 
 
 def test_templates_build_urls_and_recognise_links() -> None:
@@ -44,13 +46,16 @@ def test_templates_build_urls_and_recognise_links() -> None:
         site(page="{base}/{day}/node_{page}.html")
 
 
-@pytest.mark.parametrize(("body", "header", "configured", "expected"), [
-    (b"<meta charset='GB2312'>", None, "auto", "gb18030"),
-    (b'<meta http-equiv="Content-Type" content="text/html; charset=gbk">', None, "auto", "gb18030"),
-    (b"<meta charset=utf-8>", "text/html; charset=GB18030", "auto", "gb18030"),
-    (b"<p>no declaration</p>", "text/html", "auto", None),
-    (b"<meta charset=utf-8>", None, "big5", "big5"),
-])
+@pytest.mark.parametrize(
+    ("body", "header", "configured", "expected"),
+    [
+        (b"<meta charset='GB2312'>", None, "auto", "gb18030"),
+        (b'<meta http-equiv="Content-Type" content="text/html; charset=gbk">', None, "auto", "gb18030"),
+        (b"<meta charset=utf-8>", "text/html; charset=GB18030", "auto", "gb18030"),
+        (b"<p>no declaration</p>", "text/html", "auto", None),
+        (b"<meta charset=utf-8>", None, "big5", "big5"),
+    ],
+)
 def test_charset_from_header_then_meta(body: bytes, header: str | None, configured: str, expected: str | None) -> None:
     assert charset_of(body, header, configured) == expected
 
@@ -74,9 +79,9 @@ def test_an_article_page_by_selectors_and_its_span_in_the_page_text() -> None:
     first, second = split.articles
     assert first.paragraphs == ["第一段, 有空格。", "第二段。"] and first.subheads[0].before_paragraph == 1
     assert first.source_kind == "html" and first.box == (0, 0, 10, 10)
-    (a, b), = first.spans
+    ((a, b),) = first.spans
     assert text[a:b].startswith("引题") and text[a:b].endswith("(下转第3版)")
-    (c, d), = second.spans
+    ((c, d),) = second.spans
     assert text[c:d] == "短讯\n\n正文。" and c > b
 
 
@@ -89,8 +94,14 @@ def test_bylines_and_datelines() -> None:
 
 def test_reading_order_from_the_image_map() -> None:
     # a lead across the page, then two rows of two; listed in no particular order
-    items = [("d", (510, 400, 980, 600)), ("x", None), ("a", (20, 60, 980, 200)), ("c", (20, 400, 490, 640)),
-             ("b", (510, 220, 980, 380)), ("b2", (20, 230, 490, 390))]
+    items = [
+        ("d", (510, 400, 980, 600)),
+        ("x", None),
+        ("a", (20, 60, 980, 200)),
+        ("c", (20, 400, 490, 640)),
+        ("b", (510, 220, 980, 380)),
+        ("b2", (20, 230, 490, 390)),
+    ]
     assert [items[i][0] for i in reading_order(items)] == ["a", "b2", "b", "c", "d", "x"]
 
 
@@ -103,18 +114,24 @@ def test_page_links_union_the_areas_of_an_article_and_find_the_pdf() -> None:
       <a href="content_01_bb.html">乙</a><p class="pdf"><a href="page_01.pdf">PDF</a></p>"""
     page_url = f"{BASE}/2026-11/18/node_01.html"
     links = page_links(html, page_url, s, s.pattern(s.article, BASE, date(2026, 11, 18)))
-    assert links.articles == [(f"{BASE}/2026-11/18/content_01_aa.html", (10, 10, 200, 90)),
-                              (f"{BASE}/2026-11/18/content_01_bb.html", None)]
+    assert links.articles == [
+        (f"{BASE}/2026-11/18/content_01_aa.html", (10, 10, 200, 90)),
+        (f"{BASE}/2026-11/18/content_01_bb.html", None),
+    ]
     assert links.pdf == f"{BASE}/2026-11/18/page_01.pdf"
 
 
 def test_the_site_connection_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    s = with_connections(Settings(), site={"conn_type": "http", "host": "epaper.example", "port": 8080,
-                                           "login": "reader", "password": "s3cret"})
+    s = with_connections(
+        Settings(),
+        site={"conn_type": "http", "host": "epaper.example", "port": 8080, "login": "reader", "password": "s3cret"},
+    )
     assert s.site.base_url == "http://epaper.example:8080" and s.site.username == "reader"
     assert "s3cret" not in str(s.masked())
-    assert with_connections(Settings(), site={"host": "https://e.example/paper"}).site.base_url == \
-        "https://e.example/paper"
+    assert (
+        with_connections(Settings(), site={"host": "https://e.example/paper"}).site.base_url
+        == "https://e.example/paper"
+    )
     monkeypatch.setenv("INKSTREAM_SITE__BASE_URL", "http://127.0.0.1:9/epaper")
     assert Settings().site.base_url == "http://127.0.0.1:9/epaper"
 
@@ -132,8 +149,9 @@ def test_source_for_a_site_paper_and_its_configuration_errors(tmp_path: Path) ->
 
 
 def test_before_the_issue_usually_appears_the_site_is_not_asked(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path).model_copy(update={"site": Settings().site.model_copy(
-        update={"base_url": "http://127.0.0.1:9/epaper"})})  # nothing listens there
+    settings = Settings(data_dir=tmp_path).model_copy(
+        update={"site": Settings().site.model_copy(update={"base_url": "http://127.0.0.1:9/epaper"})}
+    )  # nothing listens there
     paper = load_paper(settings, "grrb-site")
     tz = ZoneInfo(paper.timezone)
     early = HttpSource(settings, paper, now=datetime(2026, 11, 18, 4, 59, tzinfo=tz))
