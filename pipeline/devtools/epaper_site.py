@@ -27,8 +27,11 @@ import hashlib
 import html
 import importlib.util
 import re
+import signal
+import sys
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -487,6 +490,27 @@ def start_site(
     return SiteHandle(f"http://{host}:{server.server_address[1]}", site, server, thread)
 
 
+def site_command(port: int, host: str = "127.0.0.1") -> list[str]:
+    """The command that serves the site in its own process (for ``inkstream up`` / the demo);
+    SIGTERM or SIGINT stops it. Its paper base URL is ``http://HOST:PORT/epaper``."""
+    return [sys.executable, "-m", "pipeline.devtools.epaper_site", "--host", host, "--port", str(port)]
+
+
+def wait_site(url: str, timeout_s: float = 10.0) -> None:
+    """Return once the site at ``url`` (``http://host:port``) answers a request (its robots.txt)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/robots.txt", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the e-paper site at {url} did not answer within {timeout_s:g} s")
+        time.sleep(0.05)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="serve the sample issues as an e-paper website")
     parser.add_argument("--host", default="127.0.0.1")
@@ -494,11 +518,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--root", type=Path, default=SAMPLES)
     args = parser.parse_args(argv)
     handle = start_site(args.root, args.host, args.port)
-    print(f"e-paper site at {handle.url}/epaper/archive.html (Ctrl-C stops)", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(f"e-paper site at {handle.url}/epaper/archive.html (base URL {handle.url}/epaper; Ctrl-C stops)", flush=True)
     try:
-        handle.thread.join()
+        while not stop.wait(0.5):
+            pass
     except KeyboardInterrupt:
-        handle.stop()
+        pass
+    handle.stop()
 
 
 if __name__ == "__main__":

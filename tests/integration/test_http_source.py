@@ -308,3 +308,26 @@ def test_inkstream_run_against_the_site_then_a_second_run_downloads_nothing(
     assert again and all(h.conditional and h.status == 304 and h.bytes == 0 for h in again)
     assert {h.path for h in again} == {h.path for h in downloads if h.path != "/robots.txt"}
     assert _index_snapshot(s) == before
+
+
+def test_the_site_runs_as_its_own_process_and_stops_on_sigterm(tmp_path: Path) -> None:
+    import signal
+    import socket
+
+    from pipeline.devtools.epaper_site import site_command, wait_site
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with (tmp_path / "site.log").open("wb") as log:
+        proc = subprocess.Popen(site_command(port), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_site(f"http://127.0.0.1:{port}", timeout_s=30)
+        settings = Settings(data_dir=tmp_path / "data").model_copy(
+            update={"site": SiteAccess(base_url=f"http://127.0.0.1:{port}/epaper")}
+        )
+        assert source(settings).available_dates(PAPER) == DAYS
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    assert f"http://127.0.0.1:{port}/epaper" in (tmp_path / "site.log").read_text(encoding="utf-8")
