@@ -14,8 +14,8 @@ from datetime import date
 
 from common import ROOT, local_servers, report
 
-from pipeline.airflow_local import airflow_env, dag_test, migrate
 from pipeline.config import Settings
+from pipeline.devtools.airflow_local import airflow_env, dag_test, migrate
 
 DAYS = [date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20)]
 

@@ -21,9 +21,9 @@ from common import report, sample_pages
 from pipeline.enrichment import article_text, enrich_article, warm_up
 from pipeline.enrichment.entities import extract_entities
 from pipeline.enrichment.ner import extract_entities_crf
-from pipeline.text.tokenizer import jieba_pos_tokenizer, plain_tokenizer, pos_tokenizer
 from pipeline.models import PageText
 from pipeline.segmentation import segment_page
+from pipeline.text.tokenizer import jieba_pos_tokenizer, plain_tokenizer, pos_tokenizer
 
 
 def main(repeat: int = 7) -> None:

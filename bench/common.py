@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline import servers
+from pipeline.devtools import servers
 
 ROOT = Path(__file__).resolve().parent.parent
 

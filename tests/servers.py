@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import servers
+from pipeline.devtools import servers
 
 
 @dataclass

@@ -23,7 +23,7 @@ def up(
 ) -> None:
     """Start the local Kafka-protocol and Elasticsearch-compatible servers, or restart the ones that
     died; topics, offsets, dead letters and the index are kept under the data directory."""
-    from pipeline import servers
+    from pipeline.devtools import servers
 
     settings = _settings()
     try:
@@ -40,7 +40,7 @@ def up(
 @app.command()
 def down() -> None:
     """Stop the local servers started by `inkstream up`."""
-    from pipeline import servers
+    from pipeline.devtools import servers
 
     stopped = servers.down(_settings().data_dir)
     out.print("stopped: " + (", ".join(stopped) or "nothing was running"))
@@ -164,7 +164,7 @@ def airflow(
 ) -> None:
     """Start Airflow locally (standalone, SQLite, the project's DAGs, examples off) until Ctrl-C or
     SIGTERM, which stop all its processes. The admin password is generated into a file it names."""
-    from pipeline.airflow_local import standalone
+    from pipeline.devtools.airflow_local import standalone
 
     code = standalone(_settings(), host, port)
     if code:
@@ -176,7 +176,7 @@ def demo(
     keep_running: Annotated[bool, typer.Option(help="leave the local servers running afterwards")] = True,
 ) -> None:
     """The README's first command: local servers + the newspaper_ingest DAG for every sample day."""
-    from pipeline.airflow_local import run_demo
+    from pipeline.devtools.airflow_local import run_demo
 
     try:
         run_demo(_settings(), keep_running=keep_running, console=out)

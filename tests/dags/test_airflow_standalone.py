@@ -18,8 +18,8 @@ from typing import Any
 import pendulum
 
 from pipeline.config import Settings
+from pipeline.devtools.servers import free_port
 from pipeline.indexing import client
-from pipeline.servers import free_port
 from tests.conftest import ROOT, copy_sample_issue
 
 

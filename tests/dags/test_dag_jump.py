@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from pipeline.airflow_local import airflow_env, dag_test
 from pipeline.config import Settings
+from pipeline.devtools.airflow_local import airflow_env, dag_test
 from pipeline.indexing import client
 from pipeline.indexing import search as index_search
 from pipeline.ops.ledger import read_ledger

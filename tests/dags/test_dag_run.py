@@ -7,8 +7,8 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pipeline.airflow_local import airflow_env, dag_test
 from pipeline.config import Settings
+from pipeline.devtools.airflow_local import airflow_env, dag_test
 from pipeline.indexing import client
 from pipeline.indexing import search as index_search
 from tests.conftest import copy_sample_issue

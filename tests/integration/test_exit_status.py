@@ -47,7 +47,7 @@ def test_run_with_a_bad_page_exits_3_and_indexes_every_good_page(settings: Setti
 PUBLISH_WHILE_KILLED = textwrap.dedent("""
     import json, os, signal, sys, threading, time
     from pathlib import Path
-    from pipeline import servers
+    from pipeline.devtools import servers
     from pipeline.config import KafkaSettings
     from pipeline.errors import PublishUnavailable
     from pipeline.publishing import ensure_topics, publish

@@ -14,8 +14,8 @@ from typing import TypeVar
 
 import pytest
 
-from pipeline import servers
 from pipeline.config import Settings
+from pipeline.devtools import servers
 from pipeline.errors import ConfigError, IndexUnavailable, PublishUnavailable
 from pipeline.indexing import client, follow
 from pipeline.runner.steps import index_issue, plan_pages, process_page, publish_issue, verify_issue

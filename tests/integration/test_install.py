@@ -18,7 +18,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from pipeline.servers import free_port
+from pipeline.devtools.servers import free_port
 from tests.conftest import ROOT
 
 SHIPPED = ("pyproject.toml", "README.md", "pipeline", "schemas", "papers", "kibana", "samples", "dags")

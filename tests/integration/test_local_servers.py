@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import servers
 from pipeline.config import Settings
+from pipeline.devtools import servers
 from pipeline.publishing import ensure_topics, publish
 from pipeline.publishing.consumer import iter_topic
 from pipeline.publishing.records import Record

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import servers
 from pipeline.config import Settings
+from pipeline.devtools import servers
 from pipeline.errors import IndexUnavailable
 from pipeline.indexing import client
 from pipeline.runner.backfill import run_issue

@@ -30,8 +30,8 @@ from typing import Any
 
 import pytest
 
-from pipeline import servers
 from pipeline.config import Settings, StagingStore
+from pipeline.devtools import servers
 from tests.conftest import ROOT
 from tests.servers import Endpoints
 

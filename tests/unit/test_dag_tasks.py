@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.airflow_local import _group_alive, ensure_password, stop_group
 from pipeline.config import PaperConfig, PublicationCalendar, Settings
+from pipeline.devtools.airflow_local import _group_alive, ensure_password, stop_group
 from pipeline.runner.staging import run_staging
 from pipeline.runner.steps import PublishResult
 from pipeline.runner.tasks import check_issue, incomplete

