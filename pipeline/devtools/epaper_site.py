@@ -15,6 +15,7 @@ Faults for tests and the demo (keyword arguments of ``start_site``; ``day`` is `
 * ``unavailable={"2026-11-18/04": 2}``: the first 2 requests for that page's HTML answer 503
 * ``pdf_only={"2026-11-19/04"}``: that page links no article pages, only its PDF
 * ``crawl_delay=0.5``, ``disallow=["/epaper/private/"]``: robots.txt lines
+* ``etags=False``: no ETag, only Last-Modified (conditional requests by If-Modified-Since)
 
 ``python -m pipeline.devtools.epaper_site [--port 8765]`` serves it in the foreground.
 """
@@ -250,6 +251,7 @@ class Faults:
     unavailable: dict[str, int] = field(default_factory=dict)
     pdf_only: set[str] = field(default_factory=set)
     crawl_delay: float | None = None
+    etags: bool = True
     disallow: list[str] = field(default_factory=list)
 
 
@@ -418,10 +420,12 @@ class _Handler(BaseHTTPRequestHandler):
         if status == 200:
             etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
             modified = site.published.get(day, site.started) if day else site.started
-            headers["ETag"] = etag
+            if site.faults.etags:
+                headers["ETag"] = etag
             headers["Last-Modified"] = email.utils.formatdate(modified, usegmt=True)
             headers["Cache-Control"] = "no-cache"
-            if _not_modified(self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since"), etag, modified):
+            inm = self.headers.get("If-None-Match") if site.faults.etags else None
+            if _not_modified(inm, self.headers.get("If-Modified-Since"), etag, modified):
                 status, body = 304, b""
         if status >= 500 and status != 503:
             headers["Connection"] = "close"

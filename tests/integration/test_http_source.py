@@ -331,3 +331,16 @@ def test_the_site_runs_as_its_own_process_and_stops_on_sigterm(tmp_path: Path) -
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
     assert f"http://127.0.0.1:{port}/epaper" in (tmp_path / "site.log").read_text(encoding="utf-8")
+
+
+def test_without_etags_last_modified_makes_the_rerun_conditional(
+    epaper: Callable[..., SiteHandle], offline: Settings, tmp_path: Path
+) -> None:
+    handle = epaper(etags=False)
+    s = site_settings(offline, handle, tmp_path, revalidate_after_s=0.0)
+    first = read(source(s), DAYS[0], 1)[1]
+    handle.clear_requests()
+    again = read(source(s), DAYS[0], 1)[1]
+    assert again == first
+    hits = handle.requests
+    assert hits and all(h.status == 304 and h.conditional for h in hits)
