@@ -112,6 +112,7 @@ def _to_truetype(font: Any, weight: int, name: str) -> bytes:
     post = out_font["post"]
     post.formatType, post.extraNames, post.mapping = 2.0, [], {}
     out_font.sfntVersion = "\x00\x01\x00\x00"
+    out_font["OS/2"].usWeightClass = weight  # reportlab derives the descriptor's StemV from it
     table = out_font["name"]
     table.names = []
     for name_id, value in ((1, name), (2, "Regular"), (3, name), (4, name), (6, name)):

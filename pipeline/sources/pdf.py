@@ -38,6 +38,7 @@ from pipeline.errors import InvalidPage
 
 # thresholds in ems of the page's body font size
 _SPLIT_GAP = 1.0  # a horizontal gap wider than this ends a line fragment
+_SIZE_TOL = 0.03  # sizes further apart than this are different styles (a 10.5 pt head in 10 pt text)
 _JOIN_GAP = 0.5  # fragments drawn apart on one baseline are one line when at most this far apart
 _LINE_GAP = 0.8  # white between two lines of one block at most
 _INDENT = 0.6  # a line starting this much right of the line above starts a paragraph
@@ -45,6 +46,7 @@ _SHORT = 1.0  # a line stopping this much left of the block's right edge ends a 
 _TITLE = 1.2  # a line at least this many times the body size is a title candidate
 _ROW_GAP = 1.2
 _GUTTER = 0.7
+_GUTTER_MAX = 3.0  # a wider white band between blocks is not a gutter (a short line beside a centred title)
 _BOX_GAP = 0.65
 _FIGURE_MIN = 20.0  # points: smaller filled shapes (bullets, rules drawn as boxes) are not figures
 
@@ -78,6 +80,7 @@ class _Line:
     base: float  # baseline, from the page top
     size: float
     page: int
+    bold: bool = False
 
     @property
     def top(self) -> float:
@@ -152,7 +155,7 @@ def _page_lines(page, number: int, height: float) -> list[_Line]:  # type: ignor
     textpage = page.get_textpage()
     tp = textpage.raw
     x, y = ctypes.c_double(), ctypes.c_double()
-    rect = raw.FS_RECTF()
+    l_, r_, b_, t_ = (ctypes.c_double() for _ in range(4))
     lines: list[_Line] = []
     cur: _Line | None = None
     try:
@@ -164,20 +167,24 @@ def _page_lines(page, number: int, height: float) -> list[_Line]:  # type: ignor
                 continue
             ch = chr(code) if code != 9 else " "
             size = raw.FPDFText_GetFontSize(tp, i)
+            bold = raw.FPDFText_GetFontWeight(tp, i) >= 600
             raw.FPDFText_GetCharOrigin(tp, i, ctypes.byref(x), ctypes.byref(y))
-            raw.FPDFText_GetLooseCharBox(tp, i, ctypes.byref(rect))
+            # left: the origin; right: the ink (a loose box would take in the character spacing
+            # a justified line adds after each glyph, up to the next column's edge)
+            raw.FPDFText_GetCharBox(tp, i, *(ctypes.byref(v) for v in (l_, r_, b_, t_)))
             base = height - y.value
-            left, right = min(rect.left, rect.right), max(rect.left, rect.right)
-            if right - left <= 0:
-                left, right = x.value, x.value + (0.5 if ch == " " else 1.0) * size
+            left, right = x.value, max(x.value, r_.value)
+            if ch.isspace() or right - left < 0.05 * size:
+                right = left + 0.3 * size
             if (
                 cur is None
                 or abs(base - cur.base) > 0.25 * max(size, cur.size)
-                or abs(size - cur.size) > 0.08 * max(size, cur.size)
+                or abs(size - cur.size) > _SIZE_TOL * max(size, cur.size)
+                or (bold != cur.bold and not ch.isspace())
                 or left < cur.x1 - 0.5 * size
                 or left - cur.x1 > _SPLIT_GAP * size
             ):
-                cur = _Line([ch], left, right, base, size, number)
+                cur = _Line([ch], left, right, base, size, number, bold)
                 lines.append(cur)
             else:
                 cur.chars.append(ch)
@@ -246,7 +253,8 @@ def _join_fragments(lines: list[_Line]) -> list[_Line]:
         if (
             prev is not None
             and abs(prev.base - ln.base) <= 0.25 * ln.size
-            and abs(prev.size - ln.size) <= 0.08 * ln.size
+            and abs(prev.size - ln.size) <= _SIZE_TOL * ln.size
+            and prev.bold == ln.bold
             and -0.5 * ln.size <= ln.x0 - prev.x1 <= _JOIN_GAP * ln.size
         ):
             prev.chars.extend(ln.chars)
@@ -275,7 +283,7 @@ def _blocks(lines: list[_Line], body: float) -> list[_Block]:
         best, best_overlap = None, 0.0
         for blk in open_blocks:
             last = blk.lines[-1]
-            if last.page != ln.page or abs(last.size - ln.size) > 0.08 * ln.size:
+            if last.page != ln.page or abs(last.size - ln.size) > _SIZE_TOL * ln.size or last.bold != ln.bold:
                 continue
             gap = ln.top - last.bottom
             if not -0.3 * ln.size <= gap <= _LINE_GAP * ln.size:
@@ -337,9 +345,12 @@ def _split(blocks: list[Any], cuts: list[float], key: Callable[[Any], float]) ->
     return [p for p in parts if p]
 
 
-def reading_order(blocks: list[Any], body: float, rules: Sequence[_Rule] = ()) -> list[Any]:
+def reading_order(
+    blocks: list[Any], body: float, rules: Sequence[_Rule] = (), columns: Sequence[tuple[float, float]] = ()
+) -> list[Any]:
     """Blocks (and figures) in reading order by recursive XY cut: rows under printed rules first,
-    then columns, then wide white bands, then narrower ones."""
+    then gutters between columns, then white under a title, then wide white bands across or down.
+    ``columns``: x ranges set with full lines of body text; no vertical cut goes through one."""
     if len(blocks) <= 1:
         return list(blocks)
     rows = [(b.top, b.bottom) for b in blocks]
@@ -352,18 +363,62 @@ def reading_order(blocks: list[Any], body: float, rules: Sequence[_Rule] = ()) -
     ]
     by_row: Callable[[Any], float] = lambda b: (b.top + b.bottom) / 2  # noqa: E731
     by_col: Callable[[Any], float] = lambda b: (b.x0 + b.x1) / 2  # noqa: E731
+    col_bands = [(mid, lo, hi) for lo, hi in _bands(cols, _GUTTER * body) for mid in _outside(lo, hi, columns)]
     for cuts, key in (
         (ruled, by_row),
-        (_gaps(cols, _GUTTER * body), by_col),
+        ([mid for mid, lo, hi in col_bands if hi - lo <= _GUTTER_MAX * body], by_col),
+        (_under_title(blocks, body), by_row),
+        ([mid for mid, _, _ in col_bands], by_col),
         (_gaps(rows, _ROW_GAP * body), by_row),
         (_gaps(rows, _BOX_GAP * body), by_row),
     ):
         if cuts:
             out: list[Any] = []
             for part in _split(blocks, cuts, key):
-                out.extend(reading_order(part, body, rules))
+                out.extend(reading_order(part, body, rules, columns))
             return out
     return sorted(blocks, key=lambda b: (b.top, b.x0))
+
+
+def _outside(lo: float, hi: float, columns: Sequence[tuple[float, float]]) -> list[float]:
+    """The middle of the widest part of the white band (lo, hi) outside every column range; none
+    when the band lies inside a column (white between a short line and a centred head)."""
+    free = [(lo, hi)]
+    for c0, c1 in columns:
+        free = [seg for a, b in free for seg in ((a, min(b, c0)), (max(a, c1), b)) if seg[1] - seg[0] > 1.0]
+    if not free:
+        return []
+    a, b = max(free, key=lambda seg: seg[1] - seg[0])
+    return [(a + b) / 2]
+
+
+def column_ranges(lines: Sequence[_Line], body: float) -> list[tuple[float, float]]:
+    """The x ranges of the page's text columns: the union of its long lines of body text."""
+    spans = sorted(
+        (ln.x0, ln.x1) for ln in lines if abs(ln.size - body) <= _SIZE_TOL * body and ln.x1 - ln.x0 >= 6 * body
+    )
+    out: list[tuple[float, float]] = []
+    for lo, hi in spans:
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _under_title(blocks: list[Any], body: float) -> list[float]:
+    """Where a node opens with title lines (set larger than the body) and white runs across it under
+    them: the cut between the title and what it heads (checked only where no narrow gutter splits
+    the node, so a row of articles is not read title by title)."""
+    first = min(blocks, key=lambda b: b.top)
+    if not isinstance(first, _Block) or first.size < _TITLE * body:
+        return []
+    bands = _bands([(b.top, b.bottom) for b in blocks], _BOX_GAP * body)
+    if not bands:
+        return []
+    cut = bands[0][0]
+    above = [b for b in blocks if (b.top + b.bottom) / 2 < cut]
+    return [cut] if all(isinstance(b, _Block) and b.size >= _TITLE * body for b in above) else []
 
 
 def _header(blocks: list[_Block], body: float) -> set[int]:
@@ -415,7 +470,7 @@ def extract_page(data: bytes, label: str) -> PdfPage:
             continue
         blocks = _blocks(lines, body)
         running = _header(blocks, body)
-        for b in reading_order([*blocks, *figs], body, rules):
+        for b in reading_order([*blocks, *figs], body, rules, column_ranges(lines, body)):
             if isinstance(b, _Figure):
                 continue
             if id(b) in running:
