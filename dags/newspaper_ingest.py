@@ -17,9 +17,10 @@ from datetime import timedelta
 from typing import Any, cast
 
 import pendulum
-from airflow.sdk import Param, PokeReturnValue, dag, get_current_context, task
+from airflow.sdk import Param, dag, get_current_context, task
 
 import _shared as sh
+from _issue_wait import WaitForIssue
 from _shared import DEFAULT_ARGS, dag_id_for, fail_fast_on_terminal, issue_date, paper_configs, settings
 from pipeline.config import PaperConfig
 
@@ -41,18 +42,10 @@ def build(paper: PaperConfig) -> Any:
                              description="the issue day for a manual run (default: the logical date's day)")},
     )
     def newspaper_ingest() -> None:
-        @task.sensor(mode="reschedule", poke_interval=min(sh.POKE_INTERVAL_S, sh.ISSUE_WAIT_S), timeout=sh.ISSUE_WAIT_S,
-                     soft_fail=True)
-        def wait_for_issue() -> PokeReturnValue:
-            from airflow.sdk.exceptions import AirflowSkipException
-
-            from pipeline.runner.tasks import check_issue
-
-            ctx = get_current_context()
-            wait = check_issue(settings(), pid, issue_date(ctx, tz), sh.run_due(ctx), pendulum.now("UTC"))
-            if wait.skip:
-                raise AirflowSkipException(wait.reason)
-            return PokeReturnValue(is_done=wait.done)
+        # asks once, then defers to the triggerer (no worker slot held while the issue is late)
+        wait_for_issue = WaitForIssue(task_id="wait_for_issue", paper_id=pid, timezone=tz,
+                                      poke_interval=min(sh.POKE_INTERVAL_S, sh.ISSUE_WAIT_S), timeout=sh.ISSUE_WAIT_S,
+                                      deferrable=sh.PARSED.airflow_deferrable)
 
         @task
         @fail_fast_on_terminal
@@ -109,7 +102,7 @@ def build(paper: PaperConfig) -> Any:
         pages = plan_pages()
         processed = process_page.expand(page=pages)
         published = publish(cast("list[int]", pages))
-        wait_for_issue() >> pages
+        wait_for_issue >> pages
         processed >> published
         result = cast("dict[str, Any]", published)
         verify(result, cast("dict[str, Any]", index(result)))

@@ -137,6 +137,9 @@ class Settings(BaseSettings):
     airflow_kafka_conn_id: str = "inkstream_kafka"
     airflow_es_conn_id: str = "inkstream_elasticsearch"
     airflow_site_conn_id: str = "inkstream_site"
+    #: the DAG's wait for an issue defers to the triggerer between asks (``False``: a sensor in
+    #: reschedule mode, for a deployment without a triggerer)
+    airflow_deferrable: bool = True
     #: the staging area the page tasks hand their results to the publish task through: a folder
     #: (default ``<data_dir>/staging``) or ``s3://bucket/prefix``, shared by every worker
     #: (``INKSTREAM_STAGING_URL``; docs/scaling.md)

@@ -14,7 +14,7 @@ HEAVY = ("jieba", "elasticsearch", "kafka", "pipeline")
 ALLOWED = ("pipeline.config",)
 
 
-@pytest.mark.parametrize("path", [*DAG_FILES, DAGS / "_shared.py"], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [*DAG_FILES, DAGS / "_shared.py", DAGS / "_issue_wait.py"], ids=lambda p: p.name)
 def test_dag_files_import_nothing_heavy_at_parse_time(path: Path) -> None:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     modules = [a.name for n in tree.body if isinstance(n, ast.Import) for a in n.names]
@@ -51,6 +51,7 @@ def test_newspaper_ingest_shape(dagbag) -> None:  # type: ignore[no-untyped-def]
     assert dag.catchup is True and "inkstream" in dag.tags
     sensor = dag.get_task("wait_for_issue")
     assert sensor.mode == "reschedule" and sensor.soft_fail  # a missing issue skips the day, never fails it
+    assert sensor.deferrable  # between asks it waits in the triggerer, holding no worker slot
     assert sensor.timeout <= 6 * 3600  # and holds no run slot for half a day
     assert type(dag.get_task("process_page")).__name__.endswith("MappedOperator")  # one task per page
     assert dag.get_task("publish").trigger_rule == "none_skipped"  # runs after failed pages, not on skipped days

@@ -50,8 +50,9 @@ def test_dag_run_against_the_site_waits_for_a_late_issue_and_fails_one_404_page(
     pages = {k: v for k, v in tasks.items() if k.startswith("process_page[")}
     assert sorted(pages.values()) == ["failed", "success", "success", "success"]
     assert "page 3 failed at source" in logs[0] and "HTTP 404" in logs[0]
-    # the sensor's first poke found no issue, a later one found it
+    # the sensor's first ask found no issue; it deferred, and the trigger's later ask found it
     assert [h.status for h in hits if h.path.endswith("/19/index.html")][:2] == [404, 200]
+    assert "running trigger in line" in logs[0]
     expected = sum(
         len(render_file(ROOT / "samples" / "src" / "grrb" / DAY.isoformat() / f"{p:02d}.page").gold.articles)
         for p in (1, 2, 4)
