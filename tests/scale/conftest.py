@@ -292,6 +292,9 @@ def stack(endpoints: Endpoints) -> Iterator[Stack]:
         toml = (ROOT / "papers" / "grrb.toml").read_text(encoding="utf-8")
         # no scheduled runs: the tests trigger the day by hand (param day, no logical date)
         (papers / "grrb.toml").write_text(toml.replace(f"start_date = {DAY}", "start_date = 2099-01-01"), "utf-8")
+        # the DAG files as they are now: the workers and the dag-processor parse the same copy
+        dags = base / "dags"
+        shutil.copytree(ROOT / "dags", dags, ignore=shutil.ignore_patterns("__pycache__"))
         api_port = servers.free_port()
         stack.api = f"http://127.0.0.1:{api_port}"
         (base / "passwords.json").write_text(json.dumps({"admin": password}), encoding="utf-8")
@@ -320,7 +323,7 @@ def stack(endpoints: Endpoints) -> Iterator[Stack]:
         env.update(inkstream)
         env.update(
             AIRFLOW_HOME=str(base / "airflow"),
-            AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags"),
+            AIRFLOW__CORE__DAGS_FOLDER=str(dags),
             AIRFLOW__CORE__LOAD_EXAMPLES="False",
             AIRFLOW__CORE__EXECUTOR="CeleryExecutor",
             AIRFLOW__CORE__PARALLELISM="8",
@@ -346,7 +349,7 @@ def stack(endpoints: Endpoints) -> Iterator[Stack]:
             AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
             AIRFLOW__LOGGING__NAMESPACE_LEVELS=QUIET,
             AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(servers.free_port()),
-            PYTHONPATH=os.pathsep.join([str(ROOT / "dags"), str(ROOT)]),
+            PYTHONPATH=os.pathsep.join([str(dags), str(ROOT)]),
             PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         )
         stack.env = env

@@ -59,15 +59,18 @@ def clean_run(stack: Stack) -> dict[str, Any]:
     summary = run_staging(stack.settings, "grrb", DAY, run_id).summary()
     assert summary is not None
     ids = sorted({r["article_id"] for r in _article_records(stack) if r["run_id"] == run_id})
+    tasks = {ti["task_id"] + (f"[{ti['map_index']}]" if ti["map_index"] >= 0 else ""): round(ti["duration"] or 0, 1)
+             for ti in stack.task_instances(run_id)}
     return {"run_id": run_id, "hosts": {ti["map_index"]: ti["hostname"] for ti in pages.values()},
-            "summary": summary, "ids": ids}
+            "summary": summary, "ids": ids, "durations": tasks}
 
 
 def test_pages_of_one_issue_run_on_both_workers_and_meet_in_the_object_store(
     stack: Stack, clean_run: dict[str, Any]
 ) -> None:
     hosts, summary = clean_run["hosts"], clean_run["summary"]
-    print(f"\nprocess_page workers (map index -> host): {json.dumps(hosts, sort_keys=True)}")
+    print(f"\nprocess_page workers (map index -> host): {json.dumps(hosts, sort_keys=True)}; "
+          f"task durations (s): {json.dumps(clean_run['durations'], sort_keys=True)}")
     assert len(hosts) == 4 and set(hosts.values()) == set(WORKERS), hosts  # both workers ran pages
     staged = run_staging(stack.settings, "grrb", DAY, clean_run["run_id"])
     assert str(staged).startswith("s3://staging/") and staged.pages_ok() == [1, 2, 3, 4]

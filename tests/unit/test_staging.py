@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import servers
 from pipeline.config import Settings, StagingStore
+from pipeline.devtools import servers
+from pipeline.devtools.objectstore import serve
 from pipeline.errors import ConfigError
 from pipeline.models import Article, EnrichedArticle
-from pipeline.objectstore import serve
 from pipeline.runner.staging import Staging, run_staging, staging, with_staging_connection
 
 DAY = date(2026, 11, 18)
