@@ -174,11 +174,12 @@ def airflow(
 @app.command()
 def demo(
     keep_running: Annotated[bool, typer.Option(help="leave the local servers running afterwards")] = True,
+    site: Annotated[bool, typer.Option("--site", help="read the samples from the local e-paper site (HTTP)")] = False,
 ) -> None:
     """The README's first command: local servers + the newspaper_ingest DAG for every sample day."""
     from pipeline.devtools.airflow_local import run_demo
 
     try:
-        run_demo(_settings(), keep_running=keep_running, console=out)
+        run_demo(_settings(), keep_running=keep_running, console=out, site=site)
     except PipelineError as exc:
         raise _fail(exc) from exc

@@ -81,6 +81,7 @@ def run(
     issue_date: Annotated[str | None, typer.Option("--date", help="one issue date; default: every issue found")] = None,
     source: Annotated[Path | None, typer.Option(help="issue root folder (<root>/<paper>/<date>/NN.txt)")] = None,
     paper: Annotated[str | None, typer.Option(help="paper id (papers/<id>.toml)")] = None,
+    site: Annotated[str | None, typer.Option(help="e-paper site base URL (papers with source = http)")] = None,
     workers: Annotated[int, typer.Option(min=0, help="page-processing processes (default: one per core)")] = 0,
     quiet: Annotated[bool, typer.Option(help="print one summary line per issue instead of JSON")] = False,
     index_window: Annotated[int, typer.Option(min=1, help="issues published before they are indexed together")] = 32,
@@ -97,6 +98,10 @@ def run(
         if not source.is_dir():
             raise _fail(ValueError(f"--source {source}: no such folder (it holds <paper>/<date>/NN.txt)"), code=2)
         os.environ["INKSTREAM_SOURCE_ROOT"] = str(source.resolve())
+    if site is not None:
+        if not site.startswith(("http://", "https://")):
+            raise _fail(ValueError(f"--site {site!r}: give the site's base URL (http:// or https://)"), code=2)
+        os.environ["INKSTREAM_SITE__BASE_URL"] = site
     settings = _settings()
     paper_id = paper or settings.default_paper
     if paper is not None and not (settings.papers_dir / f"{paper}.toml").is_file():

@@ -103,8 +103,14 @@ def _child(dag_id: str, days: list[str]) -> int:  # pragma: no cover - runs unde
     return code
 
 
-def run_demo(settings: Settings, keep_running: bool, console: Any) -> None:
-    """Local servers + the newspaper_ingest DAG for every sample day + a search."""
+#: the sample paper read from the local e-paper site
+SITE_PAPER = "grrb-site"
+
+
+def run_demo(settings: Settings, keep_running: bool, console: Any, site: bool = False) -> None:
+    """Local servers + the newspaper_ingest DAG for every sample day + a search. ``site``: read the
+    sample issues from the local e-paper site (``papers/grrb-site.toml``, article HTML and page
+    PDFs over HTTP) instead of the sample folder."""
     from pipeline.devtools import servers
     from pipeline.indexing import client
     from pipeline.indexing import search as index_search
@@ -129,12 +135,27 @@ def run_demo(settings: Settings, keep_running: bool, console: Any) -> None:
             "es": settings.es.model_copy(update={"url": state["elasticsearch"].address}),
         }
     )
-    paper = load_paper(settings, settings.default_paper)
-    days = source_for(settings, paper).available_dates(paper.id)
-    env = airflow_env(settings)
-    console.print(f"Airflow: dag.test() of newspaper_ingest for {len(days)} sample day(s): "
-                  f"{', '.join(d.isoformat() for d in days)}")
-    results = dag_test(env, "newspaper_ingest", days)
+    handle = None
+    if site:
+        from pipeline.devtools.epaper_site import start_site
+
+        handle = start_site()
+        settings = settings.model_copy(update={"site": settings.site.model_copy(
+            update={"base_url": handle.url + "/epaper"})})
+        console.print(f"e-paper site           {handle.url}/epaper")
+    paper = load_paper(settings, SITE_PAPER if site else settings.default_paper)
+    dag_id = "newspaper_ingest" if paper.id == settings.default_paper else f"newspaper_ingest__{paper.id}"
+    try:
+        days = source_for(settings, paper).available_dates(paper.id)
+        env = airflow_env(settings)
+        if handle is not None:
+            env["INKSTREAM_SITE__BASE_URL"] = handle.url + "/epaper"
+        console.print(f"Airflow: dag.test() of {dag_id} for {len(days)} sample day(s): "
+                      f"{', '.join(d.isoformat() for d in days)}")
+        results = dag_test(env, dag_id, days)
+    finally:
+        if handle is not None:
+            handle.stop()
     for res in results:
         summary = run_staging(settings, paper.id, date.fromisoformat(res["day"]), res["run_id"]).summary() or {}
         console.print(f"  {res['day']}  run {res['state']:8}  pages {summary.get('pages_ok')}  "

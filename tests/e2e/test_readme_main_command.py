@@ -40,3 +40,21 @@ def test_readme_main_command_runs_the_dag_for_every_sample_day(tmp_path: Path) -
     finally:
         subprocess.run([str(ROOT / ".venv" / "bin" / "inkstream"), "down"], cwd=ROOT, env=env,
                        capture_output=True, timeout=60)
+
+
+def test_the_demo_switched_to_the_local_epaper_site(tmp_path: Path) -> None:
+    """`inkstream demo --site`: the same days read over HTTP from the local e-paper site (article
+    pages, the grrb-site paper), every day published and indexed."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INKSTREAM_")}
+    env["INKSTREAM_DATA_DIR"] = str(tmp_path / "data")
+    inkstream = str(ROOT / ".venv" / "bin" / "inkstream")
+    try:
+        proc = subprocess.run([inkstream, "demo", "--site"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=900)
+        output = proc.stdout + proc.stderr
+        assert proc.returncode == 0, output[-3000:]
+        assert "newspaper_ingest__grrb-site" in output and output.count("run success") == 3, output[-3000:]
+        days = re.findall(r"articles (\d+) .* indexed (\d+)\s+dead letters 0", output)
+        assert len(days) == 3 and all(a == n and int(a) > 0 for a, n in days), output[-3000:]
+    finally:
+        subprocess.run([inkstream, "down"], cwd=tmp_path, env=env, capture_output=True, timeout=60)

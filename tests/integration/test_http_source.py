@@ -284,8 +284,10 @@ def test_inkstream_run_against_the_site_then_a_second_run_downloads_nothing(
 ) -> None:
     handle = epaper()
     s = site_settings(settings, handle, tmp_path)
-    env = {**cli_env(s), "INKSTREAM_SITE__BASE_URL": handle.url + "/epaper", "INKSTREAM_PAPERS_DIR": str(s.papers_dir)}
-    cmd = [sys.executable, "-m", "pipeline", "run", "--paper", PAPER, "--workers", "2", "--quiet"]
+    env = {k: v for k, v in cli_env(s).items() if not k.startswith("INKSTREAM_SITE__")}
+    env["INKSTREAM_PAPERS_DIR"] = str(s.papers_dir)
+    site = handle.url + "/epaper"
+    cmd = [sys.executable, "-m", "pipeline", "run", "--paper", PAPER, "--site", site, "--workers", "2", "--quiet"]
     first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr[-3000:]
     downloads = handle.requests
