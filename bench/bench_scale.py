@@ -28,8 +28,14 @@ def _topic_bytes(bootstrap: str, topic: str) -> tuple[int, int, list[int]]:
     """(records, value bytes, articles per issue) of a topic, read from the start."""
     from kafka import KafkaConsumer
 
-    consumer = KafkaConsumer(topic, bootstrap_servers=[bootstrap], group_id=None, auto_offset_reset="earliest",
-                             enable_auto_commit=False, consumer_timeout_ms=5000)
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=[bootstrap],
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        consumer_timeout_ms=5000,
+    )
     count, size, per_issue = 0, 0, {}
     try:
         for rec in consumer:
@@ -74,17 +80,28 @@ def measure(source: Path, label: str) -> dict[str, object]:
         s3_proc, s3 = servers.start_objectstore(work / "s3", servers.free_port(), bucket="staging")
         try:
             env = {k: v for k, v in os.environ.items() if not k.startswith("INKSTREAM_")}
-            env.update(INKSTREAM_KAFKA__BOOTSTRAP_SERVERS=json.dumps([kafka]), INKSTREAM_ES__URL=es,
-                       INKSTREAM_DATA_DIR=str(work / "data"), INKSTREAM_SOURCE_ROOT=str(source),
-                       INKSTREAM_STAGING_URL="s3://staging/bench", INKSTREAM_STAGING_STORE__ENDPOINT=s3,
-                       INKSTREAM_STAGING_STORE__REGION="us-east-1", INKSTREAM_STAGING_STORE__ACCESS_KEY_ID="x",
-                       INKSTREAM_STAGING_STORE__SECRET_ACCESS_KEY="x", INKSTREAM_STAGING_STORE__ALLOW_HTTP="true")
+            env.update(
+                INKSTREAM_KAFKA__BOOTSTRAP_SERVERS=json.dumps([kafka]),
+                INKSTREAM_ES__URL=es,
+                INKSTREAM_DATA_DIR=str(work / "data"),
+                INKSTREAM_SOURCE_ROOT=str(source),
+                INKSTREAM_STAGING_URL="s3://staging/bench",
+                INKSTREAM_STAGING_STORE__ENDPOINT=s3,
+                INKSTREAM_STAGING_STORE__REGION="us-east-1",
+                INKSTREAM_STAGING_STORE__ACCESS_KEY_ID="x",
+                INKSTREAM_STAGING_STORE__SECRET_ACCESS_KEY="x",
+                INKSTREAM_STAGING_STORE__ALLOW_HTTP="true",
+            )
             before = {k: cpu_seconds(p) for k, p in SERVER_PIDS.items()}
             s3_before = cpu_seconds(s3_proc.pid)
             children = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--quiet", "--workers", "1"],
-                                  env=env, capture_output=True, text=True)
+            proc = subprocess.run(
+                [sys.executable, "-m", "pipeline", "run", "--quiet", "--workers", "1"],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             wall = time.perf_counter() - t0
             if proc.returncode != 0:
                 raise SystemExit(proc.stderr[-3000:])
@@ -99,7 +116,9 @@ def measure(source: Path, label: str) -> dict[str, object]:
     pages = len(page_files)
     inkstream_cpu = usage.ru_utime + usage.ru_stime - children.ru_utime - children.ru_stime
     row: dict[str, object] = {
-        "pages": pages, "articles": records, "documents": docs,
+        "pages": pages,
+        "articles": records,
+        "documents": docs,
         "articles_per_page": round(records / pages, 1),
         "articles_per_issue_median": statistics.median(per_issue),
         "wall_s": round(wall, 1),
@@ -132,9 +151,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--days", type=int, default=14)
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "inkstream-scale-bench")
-    parser.add_argument("--real-page", type=Path, default=None,
-                        help="also: issues of copies of this page, 1 day and 4 days (the difference is per page "
-                             "without start-up)")
+    parser.add_argument(
+        "--real-page",
+        type=Path,
+        default=None,
+        help="also: issues of copies of this page, 1 day and 4 days (the difference is per page without start-up)",
+    )
     args = parser.parse_args()
     source = args.data.with_name(f"{args.data.name}-{args.days}d")
     if not (source / "grrb").is_dir():
@@ -145,12 +167,26 @@ def main() -> None:
             one = measure(real_issues(args.real_page, Path(tmp) / "one", 1), "real page x 8, 1 day")
             four = measure(real_issues(args.real_page, Path(tmp) / "four", 4), "real page x 8, 4 days")
         extra_pages = int(four["pages"]) - int(one["pages"])  # type: ignore[call-overload]
-        report("real page, marginal", {
-            "cpu_s_inkstream_per_page": round((float(four["cpu_s_inkstream"]) - float(one["cpu_s_inkstream"]))  # type: ignore[arg-type]
-                                              / extra_pages, 3),
-            "start_up_cpu_s": round(float(one["cpu_s_inkstream"]) - 8 * (float(four["cpu_s_inkstream"])  # type: ignore[arg-type]
-                                    - float(one["cpu_s_inkstream"])) / extra_pages, 1),  # type: ignore[arg-type]
-        })
+        report(
+            "real page, marginal",
+            {
+                "cpu_s_inkstream_per_page": round(
+                    (float(four["cpu_s_inkstream"]) - float(one["cpu_s_inkstream"]))  # type: ignore[arg-type]
+                    / extra_pages,
+                    3,
+                ),
+                "start_up_cpu_s": round(
+                    float(one["cpu_s_inkstream"])
+                    - 8
+                    * (
+                        float(four["cpu_s_inkstream"])  # type: ignore[arg-type]
+                        - float(one["cpu_s_inkstream"])
+                    )
+                    / extra_pages,
+                    1,
+                ),  # type: ignore[arg-type]
+            },
+        )
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ from pipeline.errors import ConfigError
 from pipeline.models import EnrichedArticle
 
 if TYPE_CHECKING:
+    from obstore.store import ClientConfig, S3Config
+
     from pipeline.config import Settings, StagingStore
 
 _PAGE = re.compile(r"^page-(\d+)\.jsonl$")
@@ -100,8 +102,8 @@ class _Bucket:
         except ImportError as exc:  # pragma: no cover - obstore is a dependency
             raise ConfigError("an s3:// staging URL needs obstore (pip install inkstream)") from exc
         self.url = url.rstrip("/")
-        config: dict[str, Any] = {}
-        options: dict[str, Any] = {}
+        config: S3Config = {}
+        options: ClientConfig = {}
         if store is not None:
             if store.endpoint:
                 config["endpoint"] = store.endpoint
@@ -143,7 +145,7 @@ class _Bucket:
     def list(self, prefix: str) -> list[tuple[str, float]]:
         import obstore
 
-        found = []
+        found: list[tuple[str, float]] = []
         for batch in obstore.list(self.store, prefix=prefix.rstrip("/") or None):
             found.extend((meta["path"], meta["last_modified"].timestamp()) for meta in batch)
         return sorted(found)
@@ -196,8 +198,10 @@ class RunStaging:
         return where
 
     def write_page_error(self, page: int, stage: str, error: str) -> None:
-        self._write(f"page-{page:02d}.error.json",
-                    [json.dumps({"page": page, "stage": stage, "error": error}, ensure_ascii=False)])
+        self._write(
+            f"page-{page:02d}.error.json",
+            [json.dumps({"page": page, "stage": stage, "error": error}, ensure_ascii=False)],
+        )
 
     def page_error(self, page: int) -> dict[str, Any] | None:
         """The failure recorded for a page (``stage``, ``error``), or None."""
@@ -219,8 +223,9 @@ class RunStaging:
             data = self.store.get(self._key(f"page-{page:02d}.jsonl"))
             if data is None:  # cleared while reading
                 continue
-            yield from (EnrichedArticle.model_validate_json(line) for line in data.decode("utf-8").splitlines()
-                        if line.strip())
+            yield from (
+                EnrichedArticle.model_validate_json(line) for line in data.decode("utf-8").splitlines() if line.strip()
+            )
 
     def write_summary(self, summary: dict[str, Any]) -> None:
         self._write(_SUMMARY, [json.dumps(summary, ensure_ascii=False, indent=1)])

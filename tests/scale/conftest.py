@@ -38,8 +38,10 @@ from tests.servers import Endpoints
 DAY = date(2026, 11, 18)
 WORKERS = ("worker-a", "worker-b")
 DAG_ID = "newspaper_ingest"
-QUIET = ("kafka=WARNING elasticsearch=WARNING elastic_transport=WARNING urllib3=WARNING sqlalchemy=WARNING "
-         "alembic=WARNING httpx=WARNING uvicorn.access=WARNING celery=WARNING kombu=WARNING")
+QUIET = (
+    "kafka=WARNING elasticsearch=WARNING elastic_transport=WARNING urllib3=WARNING sqlalchemy=WARNING "
+    "alembic=WARNING httpx=WARNING uvicorn.access=WARNING celery=WARNING kombu=WARNING"
+)
 
 
 def _missing(reason: str) -> None:
@@ -49,8 +51,7 @@ def _missing(reason: str) -> None:
 
 
 def _binary(name: str) -> str:
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)),
-                                       None)
+    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
     if not found:
         _missing(f"{name} not installed (Debian: make tools)")
     assert found is not None
@@ -149,12 +150,21 @@ class Stack:
     def log(self, name: str) -> Path:
         return self.base / "logs" / f"{name}.log"
 
-    def start(self, name: str, cmd: list[str], env: dict[str, str] | None = None,
-              user: str | None = None) -> subprocess.Popen[bytes]:
+    def start(
+        self, name: str, cmd: list[str], env: dict[str, str] | None = None, user: str | None = None
+    ) -> subprocess.Popen[bytes]:
         self.log(name).parent.mkdir(parents=True, exist_ok=True)
         with self.log(name).open("ab") as fh:
-            proc = subprocess.Popen(cmd, env=env or self.env, stdout=fh, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True, user=user, cwd=self.base)
+            proc = subprocess.Popen(
+                cmd,
+                env=env or self.env,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                user=user,
+                cwd=self.base,
+            )
         self.procs[name] = proc
         return proc
 
@@ -162,15 +172,21 @@ class Stack:
         if self._token is None:
             self._token = self._login()
         req = urllib.request.Request(
-            self.api + path, method=method, data=None if body is None else json.dumps(body).encode(),
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self._token}"})
+            self.api + path,
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self._token}"},
+        )
         with urllib.request.urlopen(req, timeout=30) as resp:
             return json.loads(resp.read() or b"null")
 
     def _login(self) -> str:
-        req = urllib.request.Request(self.api + "/auth/token", method="POST",
-                                     data=json.dumps({"username": "admin", "password": self.password}).encode(),
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            self.api + "/auth/token",
+            method="POST",
+            data=json.dumps({"username": "admin", "password": self.password}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=30) as resp:
             return str(json.loads(resp.read())["access_token"])
 
@@ -192,19 +208,22 @@ class Stack:
         return self.run_state(run_id)
 
     def task_instances(self, run_id: str) -> list[dict[str, Any]]:
-        got = self.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{urllib.request.quote(run_id)}/taskInstances"
-                               "?limit=100")
+        got = self.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{urllib.request.quote(run_id)}/taskInstances?limit=100")
         return list(got["task_instances"])
 
     def tries(self, run_id: str, task_id: str, map_index: int) -> list[dict[str, Any]]:
-        got = self.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{urllib.request.quote(run_id)}/taskInstances/"
-                               f"{task_id}/{map_index}/tries")
+        got = self.call(
+            "GET",
+            f"/api/v2/dags/{DAG_ID}/dagRuns/{urllib.request.quote(run_id)}/taskInstances/{task_id}/{map_index}/tries",
+        )
         return list(got["task_instances"])
 
     def states(self, run_id: str) -> list[tuple[str, int, str, str, int]]:
         """(task, map index, state, host, try) of every task instance of a run: for failure messages."""
-        return sorted((ti["task_id"], ti["map_index"], str(ti["state"]), str(ti["hostname"]), ti["try_number"])
-                      for ti in self.task_instances(run_id))
+        return sorted(
+            (ti["task_id"], ti["map_index"], str(ti["state"]), str(ti["hostname"]), ti["try_number"])
+            for ti in self.task_instances(run_id)
+        )
 
     def logs(self) -> str:
         return "\n".join(f"--- {name}\n{_tail(self.log(name), 25)}" for name in self.procs)
@@ -229,13 +248,39 @@ def _start_postgres(stack: Stack) -> str:
         shutil.chown(data, user)
     log = stack.log("initdb")
     with log.open("wb") as fh:
-        subprocess.run([initdb, "-D", str(data), "-U", "airflow", "--auth=trust", "-E", "UTF8", "--no-sync"],
-                       user=user, check=True, stdout=fh, stderr=subprocess.STDOUT, cwd=stack.base, timeout=120)
+        subprocess.run(
+            [initdb, "-D", str(data), "-U", "airflow", "--auth=trust", "-E", "UTF8", "--no-sync"],
+            user=user,
+            check=True,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            cwd=stack.base,
+            timeout=120,
+        )
     port = servers.free_port()
-    proc = stack.start("postgres", [postgres, "-D", str(data), "-p", str(port), "-k", str(data),
-                                    "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-                                    "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                                    "-c", "max_connections=200"], user=user)
+    proc = stack.start(
+        "postgres",
+        [
+            postgres,
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-k",
+            str(data),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=200",
+        ],
+        user=user,
+    )
     import psycopg2
 
     def ready() -> bool:
@@ -255,8 +300,22 @@ def _start_postgres(stack: Stack) -> str:
 def _start_redis(stack: Stack) -> str:
     port = servers.free_port()
     (stack.base / "redis").mkdir()
-    proc = stack.start("redis", [_binary("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                 "--appendonly", "no", "--dir", str(stack.base / "redis")])
+    proc = stack.start(
+        "redis",
+        [
+            _binary("redis-server"),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(stack.base / "redis"),
+        ],
+    )
 
     def ready() -> bool:
         with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
@@ -355,31 +414,77 @@ def stack(endpoints: Endpoints) -> Iterator[Stack]:
         stack.env = env
         airflow = [sys.executable, "-m", "airflow"]
         with stack.log("migrate").open("wb") as fh:
-            subprocess.run([*airflow, "db", "migrate"], env=env, check=True, stdout=fh, stderr=subprocess.STDOUT,
-                           timeout=300, cwd=base)
+            subprocess.run(
+                [*airflow, "db", "migrate"],
+                env=env,
+                check=True,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                timeout=300,
+                cwd=base,
+            )
         stack.start("api-server", [*airflow, "api-server"])
         stack.start("scheduler", [*airflow, "scheduler"])
         stack.start("dag-processor", [*airflow, "dag-processor"])
         for name in WORKERS:
             home = base / name
-            worker_env = {**env, "AIRFLOW_HOME": str(home / "airflow"), "INKSTREAM_DATA_DIR": str(home / "data"),
-                          "SCALE_TEST_WORKER_NAME": name,
-                          "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(servers.free_port())}
-            stack.start(name, [*airflow, "celery", "worker", "--celery-hostname", f"{name}@%h",
-                               "--queues", f"default,{name}", "--concurrency", "1", "--without-mingle",
-                               "--without-gossip"], env=worker_env)
-        _wait("the API and the parsed DAG", lambda: stack.call("GET", f"/api/v2/dags/{DAG_ID}"),
-              stack.procs["api-server"], stack.log("dag-processor"), 240)
+            worker_env = {
+                **env,
+                "AIRFLOW_HOME": str(home / "airflow"),
+                "INKSTREAM_DATA_DIR": str(home / "data"),
+                "SCALE_TEST_WORKER_NAME": name,
+                "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(servers.free_port()),
+            }
+            stack.start(
+                name,
+                [
+                    *airflow,
+                    "celery",
+                    "worker",
+                    "--celery-hostname",
+                    f"{name}@%h",
+                    "--queues",
+                    f"default,{name}",
+                    "--concurrency",
+                    "1",
+                    "--without-mingle",
+                    "--without-gossip",
+                ],
+                env=worker_env,
+            )
+        _wait(
+            "the API and the parsed DAG",
+            lambda: stack.call("GET", f"/api/v2/dags/{DAG_ID}"),
+            stack.procs["api-server"],
+            stack.log("dag-processor"),
+            240,
+        )
         stack.call("PATCH", f"/api/v2/dags/{DAG_ID}", {"is_paused": False})
         stack.settings = Settings(
-            data_dir=base / "control", source_root=source, papers_dir=papers,
+            data_dir=base / "control",
+            source_root=source,
+            papers_dir=papers,
             staging_url=inkstream["INKSTREAM_STAGING_URL"],
-            staging_store=StagingStore(endpoint=s3, region="us-east-1", access_key_id="inkstream",
-                                       secret_access_key="inkstream", allow_http=True),
-        ).model_copy(update={"kafka": Settings().kafka.model_copy(update={
-            "bootstrap_servers": [endpoints.kafka], "articles_topic": f"s{tag}.articles",
-            "issues_topic": f"s{tag}.issues", "deadletter_topic": f"s{tag}.deadletter"}),
-            "es": Settings().es.model_copy(update={"url": endpoints.es, "alias": f"scale-{tag}-articles"})})
+            staging_store=StagingStore(
+                endpoint=s3,
+                region="us-east-1",
+                access_key_id="inkstream",
+                secret_access_key="inkstream",
+                allow_http=True,
+            ),
+        ).model_copy(
+            update={
+                "kafka": Settings().kafka.model_copy(
+                    update={
+                        "bootstrap_servers": [endpoints.kafka],
+                        "articles_topic": f"s{tag}.articles",
+                        "issues_topic": f"s{tag}.issues",
+                        "deadletter_topic": f"s{tag}.deadletter",
+                    }
+                ),
+                "es": Settings().es.model_copy(update={"url": endpoints.es, "alias": f"scale-{tag}-articles"}),
+            }
+        )
         yield stack
     finally:
         for name in reversed(list(stack.procs)):

@@ -23,9 +23,14 @@ def _article_records(stack: Stack) -> list[dict[str, Any]]:
     """Every record on the article topic (value: the article event)."""
     from kafka import KafkaConsumer
 
-    consumer = KafkaConsumer(stack.settings.kafka.articles_topic,
-                             bootstrap_servers=stack.settings.kafka.bootstrap_servers, group_id=None,
-                             auto_offset_reset="earliest", enable_auto_commit=False, consumer_timeout_ms=4000)
+    consumer = KafkaConsumer(
+        stack.settings.kafka.articles_topic,
+        bootstrap_servers=stack.settings.kafka.bootstrap_servers,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        consumer_timeout_ms=4000,
+    )
     try:
         return [json.loads(r.value) for r in consumer if r.value is not None]
     finally:
@@ -37,8 +42,9 @@ def _documents(stack: Stack, issue: str) -> dict[str, str]:
     es = client.make_client(stack.settings.es)
     try:
         client.refresh(es, stack.settings.es)
-        hits = es.search(index=stack.settings.es.alias, query={"term": {"issue_id": issue}}, size=1000,
-                         source=["run_id"])["hits"]["hits"]
+        hits = es.search(
+            index=stack.settings.es.alias, query={"term": {"issue_id": issue}}, size=1000, source=["run_id"]
+        )["hits"]["hits"]
         return {h["_id"]: h["_source"]["run_id"] for h in hits}
     finally:
         es.close()
@@ -59,18 +65,27 @@ def clean_run(stack: Stack) -> dict[str, Any]:
     summary = run_staging(stack.settings, "grrb", DAY, run_id).summary()
     assert summary is not None
     ids = sorted({r["article_id"] for r in _article_records(stack) if r["run_id"] == run_id})
-    tasks = {ti["task_id"] + (f"[{ti['map_index']}]" if ti["map_index"] >= 0 else ""): round(ti["duration"] or 0, 1)
-             for ti in stack.task_instances(run_id)}
-    return {"run_id": run_id, "hosts": {ti["map_index"]: ti["hostname"] for ti in pages.values()},
-            "summary": summary, "ids": ids, "durations": tasks}
+    tasks = {
+        ti["task_id"] + (f"[{ti['map_index']}]" if ti["map_index"] >= 0 else ""): round(ti["duration"] or 0, 1)
+        for ti in stack.task_instances(run_id)
+    }
+    return {
+        "run_id": run_id,
+        "hosts": {ti["map_index"]: ti["hostname"] for ti in pages.values()},
+        "summary": summary,
+        "ids": ids,
+        "durations": tasks,
+    }
 
 
 def test_pages_of_one_issue_run_on_both_workers_and_meet_in_the_object_store(
     stack: Stack, clean_run: dict[str, Any]
 ) -> None:
     hosts, summary = clean_run["hosts"], clean_run["summary"]
-    print(f"\nprocess_page workers (map index -> host): {json.dumps(hosts, sort_keys=True)}; "
-          f"task durations (s): {json.dumps(clean_run['durations'], sort_keys=True)}")
+    print(
+        f"\nprocess_page workers (map index -> host): {json.dumps(hosts, sort_keys=True)}; "
+        f"task durations (s): {json.dumps(clean_run['durations'], sort_keys=True)}"
+    )
     assert len(hosts) == 4 and set(hosts.values()) == set(WORKERS), hosts  # both workers ran pages
     staged = run_staging(stack.settings, "grrb", DAY, clean_run["run_id"])
     assert str(staged).startswith("s3://staging/") and staged.pages_ok() == [1, 2, 3, 4]
@@ -82,9 +97,7 @@ def test_pages_of_one_issue_run_on_both_workers_and_meet_in_the_object_store(
     assert sorted(docs) == clean_run["ids"] and len(docs) == summary["articles"]  # indexed == published
 
 
-def test_a_worker_killed_mid_issue_the_issue_completes_on_the_other(
-    stack: Stack, clean_run: dict[str, Any]
-) -> None:
+def test_a_worker_killed_mid_issue_the_issue_completes_on_the_other(stack: Stack, clean_run: dict[str, Any]) -> None:
     run_id = stack.trigger(DAY)
     victim, victim_page = None, None
     deadline = time.monotonic() + 180
@@ -103,8 +116,10 @@ def test_a_worker_killed_mid_issue_the_issue_completes_on_the_other(
     assert state == "success", (run_id, stack.states(run_id), stack.logs())
 
     tries = stack.tries(run_id, "process_page", victim_page)
-    print(f"\nkilled {victim} while it ran page index {victim_page}; tries of that page: "
-          f"{[(t['try_number'], t['hostname'], t['state']) for t in tries]}")
+    print(
+        f"\nkilled {victim} while it ran page index {victim_page}; tries of that page: "
+        f"{[(t['try_number'], t['hostname'], t['state']) for t in tries]}"
+    )
     assert tries[0]["hostname"] == victim and tries[-1]["hostname"] == survivor and tries[-1]["state"] == "success"
     after = {ti["map_index"]: ti["hostname"] for ti in _pages(stack, run_id).values()}
     assert after[victim_page] == survivor
@@ -115,8 +130,10 @@ def test_a_worker_killed_mid_issue_the_issue_completes_on_the_other(
     expected = set(clean_run["ids"])
     lost = sorted(expected - set(counts)) + sorted(expected - set(docs))
     duplicated = sum(n - 1 for n in counts.values())
-    print(f"articles expected {len(expected)}, Kafka records of the run {len(records)} "
-          f"({len(counts)} ids), documents {len(docs)}; lost {len(lost)}, duplicated {duplicated}")
+    print(
+        f"articles expected {len(expected)}, Kafka records of the run {len(records)} "
+        f"({len(counts)} ids), documents {len(docs)}; lost {len(lost)}, duplicated {duplicated}"
+    )
     assert lost == [] and duplicated == 0 and set(counts) == expected == set(docs)
     assert set(docs.values()) == {run_id}  # every document is this run's
     summary = run_staging(stack.settings, "grrb", DAY, run_id).summary()

@@ -27,9 +27,17 @@ DAY = date(2026, 11, 18)
 
 def _article(page: int, n: int, body: str = "") -> EnrichedArticle:
     text = f"第{page}版第{n}篇。{body}"
-    return EnrichedArticle(article_id=f"grrb-{DAY}-p{page:02d}-a{n:02d}", issue_id=f"grrb-{DAY}", paper="grrb",
-                           paper_name="工人日报", issue_date=DAY, page=page, position=n,
-                           article=Article(headline=f"标题{page}-{n}", paragraphs=[text]), text=text)
+    return EnrichedArticle(
+        article_id=f"grrb-{DAY}-p{page:02d}-a{n:02d}",
+        issue_id=f"grrb-{DAY}",
+        paper="grrb",
+        paper_name="工人日报",
+        issue_date=DAY,
+        page=page,
+        position=n,
+        article=Article(headline=f"标题{page}-{n}", paragraphs=[text]),
+        text=text,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +71,10 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     if request.param == "folder":
         return base
     endpoint = request.getfixturevalue(request.param)
-    store = StagingStore(endpoint=endpoint, region="us-east-1", access_key_id="inkstream",
-                        secret_access_key="inkstream", allow_http=True)
-    return base.model_copy(update={"staging_url": f"s3://staging/{uuid.uuid4().hex[:8]}/runs",
-                                   "staging_store": store})
+    store = StagingStore(
+        endpoint=endpoint, region="us-east-1", access_key_id="inkstream", secret_access_key="inkstream", allow_http=True
+    )
+    return base.model_copy(update={"staging_url": f"s3://staging/{uuid.uuid4().hex[:8]}/runs", "staging_store": store})
 
 
 def test_pages_errors_and_summary_round_trip(settings: Settings) -> None:
@@ -79,8 +87,11 @@ def test_pages_errors_and_summary_round_trip(settings: Settings) -> None:
     assert where.endswith("grrb/2026-11-18/manual__2026-11-18T07_00_00_00_00/page-02.jsonl")
     assert str(run) in where and (where.startswith("s3://") == bool(settings.staging_url))
     assert run.pages_ok() == [1, 2] and run.pages_failed() == [3]
-    assert [a.article_id for a in run.articles()] == [_article(1, 0).article_id, _article(2, 0).article_id,
-                                                      _article(2, 1).article_id]
+    assert [a.article_id for a in run.articles()] == [
+        _article(1, 0).article_id,
+        _article(2, 0).article_id,
+        _article(2, 1).article_id,
+    ]
     assert list(run.articles())[2] == _article(2, 1, "“引号”与换行\\n")
     assert run.page_error(3) == {"page": 3, "stage": "source", "error": "page grrb/2026-11-18/03: 不是 UTF-8"}
     run.write_page(3, [_article(3, 0)])  # the page succeeded on retry: its failure record goes
@@ -99,7 +110,11 @@ def test_summaries_by_paper_and_day_oldest_run_first(settings: Settings) -> None
         area.run(paper, day, run_id).write_page(1, [_article(1, 0)])  # not a summary: not listed
     rows = area.summaries()
     assert [(r["issue_id"], r["run_id"]) for r in rows] == [
-        (f"grrb-{DAY}", "r1"), (f"grrb-{DAY}", "r2"), (f"grrb-{other}", "r1"), (f"rmrb-{DAY}", "r1")]
+        (f"grrb-{DAY}", "r1"),
+        (f"grrb-{DAY}", "r2"),
+        (f"grrb-{other}", "r1"),
+        (f"rmrb-{DAY}", "r1"),
+    ]
     assert all(isinstance(r["_mtime"], float) for r in rows) and rows[0]["_mtime"] <= rows[1]["_mtime"]
     assert [r["run_id"] for r in area.summaries("grrb", DAY.isoformat())] == ["r1", "r2"]
     assert [r["issue_id"] for r in area.summaries("grrb")] == [f"grrb-{DAY}", f"grrb-{DAY}", f"grrb-{other}"]
@@ -117,8 +132,12 @@ def test_a_page_retried_on_another_worker_overwrites_the_same_object(settings: S
     run_staging(first, "grrb", DAY, "r").write_page_error(2, "enrichment", "worker lost")
     run_staging(first, "grrb", DAY, "r").write_page(2, [_article(2, n, "第一次") for n in range(3)])
     run_staging(second, "grrb", DAY, "r").write_page(2, [_article(2, n, "重试") for n in range(2)])
-    publisher = run_staging(settings.model_copy(update={"data_dir": tmp_path / "publisher"}) if settings.staging_url
-                            else first, "grrb", DAY, "r")
+    publisher = run_staging(
+        settings.model_copy(update={"data_dir": tmp_path / "publisher"}) if settings.staging_url else first,
+        "grrb",
+        DAY,
+        "r",
+    )
     articles = list(publisher.articles())
     assert [a.article_id for a in articles] == [_article(2, 0).article_id, _article(2, 1).article_id]
     assert all("重试" in a.text for a in articles) and publisher.pages_failed() == []
@@ -173,12 +192,21 @@ def test_staging_url_from_the_environment_and_bad_urls(monkeypatch: pytest.Monke
 def test_object_store_from_an_airflow_connection(tmp_path: Path) -> None:
     s = Settings(data_dir=tmp_path)
     assert with_staging_connection(s, None) is s
-    conn = {"conn_type": "aws", "login": "AKIA-test", "password": "secret-key",
-            "extra": json.dumps({"endpoint_url": "http://minio:9000", "region_name": "eu-west-1",
-                                 "staging_url": "s3://staging/inkstream"})}
+    conn = {
+        "conn_type": "aws",
+        "login": "AKIA-test",
+        "password": "secret-key",
+        "extra": json.dumps(
+            {"endpoint_url": "http://minio:9000", "region_name": "eu-west-1", "staging_url": "s3://staging/inkstream"}
+        ),
+    }
     got = with_staging_connection(s, conn)
     assert got.staging_url == "s3://staging/inkstream"
     store = got.staging_store
     assert (store.endpoint, store.region, store.access_key_id, store.allow_http) == (
-        "http://minio:9000", "eu-west-1", "AKIA-test", True)
+        "http://minio:9000",
+        "eu-west-1",
+        "AKIA-test",
+        True,
+    )
     assert store.secret_access_key is not None and store.secret_access_key.get_secret_value() == "secret-key"
