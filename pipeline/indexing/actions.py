@@ -47,6 +47,7 @@ def to_document(event: ArticleEvent) -> dict[str, Any]:
         "body": "\n".join(art.paragraphs),
         "tokens": " ".join(a.tokens),
         "byline_kind": art.byline.kind,
+        "source_kind": art.source_kind or "text",
         "reporters": art.byline.reporters,
         "correspondents": art.byline.correspondents,
         "persons": names(EntityType.PER),

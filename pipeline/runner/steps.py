@@ -105,7 +105,12 @@ def process_page(
         text = src.read_page(issue, ref)
         stage = "segmentation"
         given = src.read_split(issue, ref, text) if isinstance(src, ArticleSource) else None
-        split = given if given is not None else segment_page(text.text, DEFAULT_RULES.for_paper(paper.banners))
+        if given is None:  # segmented here, from the page's text
+            split = segment_page(text.text, DEFAULT_RULES.for_paper(paper.banners))
+            split = split.model_copy(update={"articles": [a.model_copy(update={"source_kind": "text"})
+                                                          for a in split.articles]})
+        else:
+            split = given
         if not split.articles:
             raise InvalidPage(label, "; ".join(split.warnings) or "no articles")
         if len(split.articles) > settings.limits.max_articles_per_page:
