@@ -253,7 +253,10 @@ class Staging:
         rows = []
         for key, mtime in self.store.list(prefix):
             parts = key.split("/")
-            if len(parts) != 4 or parts[3] != _SUMMARY or (issue_date and parts[1] != issue_date):
+            # <paper>/<date>/<run>/summary.json; "_..." folders are caches kept beside the runs (HTTP downloads)
+            if len(parts) != 4 or parts[3] != _SUMMARY or parts[2].startswith("_"):
+                continue
+            if issue_date and parts[1] != issue_date:
                 continue
             data = self.store.get(key)
             if data is None:

@@ -404,6 +404,8 @@ def stack(endpoints: Endpoints) -> Iterator[Stack]:
             # a worker that stops heart-beating (killed) has its task failed and retried within ~30 s
             AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT="20",
             AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL="5",
+            # a message a killed worker had reserved but not started is queued again after 60 s
+            AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT="60",
             AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="10",
             AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
             AIRFLOW__LOGGING__NAMESPACE_LEVELS=QUIET,

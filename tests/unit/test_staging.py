@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -163,13 +164,15 @@ def test_a_reader_sees_a_page_whole_while_it_is_overwritten(settings: Settings) 
 
     writer = threading.Thread(target=rewrite)
     writer.start()
+    reads, deadline = 0, time.monotonic() + 30
     try:
-        for _ in range(30):
+        while (reads < 30 or writes[0] < 10) and time.monotonic() < deadline and not errors:
             assert list(run.articles()) in versions.values()
+            reads += 1
     finally:
         stop.set()
         writer.join(timeout=30)
-    assert not errors and writes[0] > 1  # the page was rewritten while it was read
+    assert not errors and writes[0] >= 10 and reads >= 30  # read 30 times while it was rewritten
 
 
 def test_staging_url_from_the_environment_and_bad_urls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -210,3 +213,20 @@ def test_object_store_from_an_airflow_connection(tmp_path: Path) -> None:
         True,
     )
     assert store.secret_access_key is not None and store.secret_access_key.get_secret_value() == "secret-key"
+
+
+def test_summaries_and_pages_ignore_the_http_download_cache_beside_the_runs(tmp_path: Path) -> None:
+    """The HTTP source keeps its downloads under the local staging folder (``<paper>/<date>/_downloads``,
+    ``_http``): neither is a run, a page or a summary."""
+    s = Settings(data_dir=tmp_path)
+    run = run_staging(s, "grrb", DAY, "r1")
+    run.write_page(1, [_article(1, 0)])
+    run.write_summary({"issue_id": f"grrb-{DAY}", "run_id": "r1"})
+    cache = s.staging_dir / "grrb" / DAY.isoformat() / "_downloads"
+    (cache / "pages").mkdir(parents=True)
+    (cache / "pages" / "page-02.jsonl").write_text("{}\n", encoding="utf-8")
+    (cache / "summary.json").write_text('{"issue_id": "not a run"}', encoding="utf-8")
+    (s.staging_dir / "_http").mkdir()
+    (s.staging_dir / "_http" / "example.org.slot0").write_bytes(b"")
+    assert [r["run_id"] for r in staging(s).summaries()] == ["r1"]
+    assert run.pages_ok() == [1] and [a.page for a in run.articles()] == [1]
