@@ -275,7 +275,7 @@ def body_size(lines: list[_Line]) -> float:
 # --------------------------------------------------------------------------- blocks
 
 
-def _blocks(lines: list[_Line], body: float) -> list[_Block]:
+def _blocks(lines: list[_Line], body: float, columns: Sequence[tuple[float, float]] = ()) -> list[_Block]:
     lines = sorted(lines, key=lambda ln: (ln.page, ln.top, ln.x0))
     blocks: list[_Block] = []
     open_blocks: list[_Block] = []
@@ -291,7 +291,7 @@ def _blocks(lines: list[_Line], body: float) -> list[_Block]:
             overlap = min(ln.x1, blk.x1) - max(ln.x0, blk.x0)
             if overlap > best_overlap:
                 best, best_overlap = blk, overlap
-        if best is not None and _continues(best, ln, body):
+        if best is not None and _continues(best, ln, body, columns):
             best.lines.append(ln)
         else:
             best = _Block([ln])
@@ -302,12 +302,15 @@ def _blocks(lines: list[_Line], body: float) -> list[_Block]:
     return blocks
 
 
-def _continues(blk: _Block, ln: _Line, body: float) -> bool:
+def _continues(blk: _Block, ln: _Line, body: float, columns: Sequence[tuple[float, float]] = ()) -> bool:
     """Does ``ln`` go on the paragraph (or title) of ``blk``, or start a new one?"""
     last = blk.lines[-1]
     if ln.size >= _TITLE * body:  # title lines: same size, one under the other
         return True
     em = ln.size
+    column = next((c0 for c0, c1 in columns if c0 - em <= ln.x0 <= c1), None)
+    if column is not None and ln.x0 > column + _INDENT * em:
+        return False  # indented in its column: a paragraph starts
     if ln.x0 > last.x0 + _INDENT * em:
         return False  # indented, centred or right-aligned: a new paragraph or item
     right = max(blk.x1, ln.x1)
@@ -363,9 +366,10 @@ def reading_order(
     ]
     by_row: Callable[[Any], float] = lambda b: (b.top + b.bottom) / 2  # noqa: E731
     by_col: Callable[[Any], float] = lambda b: (b.x0 + b.x1) / 2  # noqa: E731
-    col_bands = [(mid, lo, hi) for lo, hi in _bands(cols, _GUTTER * body) for mid in _outside(lo, hi, columns)]
+    col_bands = [(mid, lo, hi) for _, lo, hi in _bands(cols, _GUTTER * body) for mid in _outside(lo, hi, columns)]
     for cuts, key in (
         (ruled, by_row),
+        (_under_title(blocks, body, one_title=True), by_row),
         ([mid for mid, lo, hi in col_bands if hi - lo <= _GUTTER_MAX * body], by_col),
         (_under_title(blocks, body), by_row),
         ([mid for mid, _, _ in col_bands], by_col),
@@ -406,10 +410,12 @@ def column_ranges(lines: Sequence[_Line], body: float) -> list[tuple[float, floa
     return out
 
 
-def _under_title(blocks: list[Any], body: float) -> list[float]:
+def _under_title(blocks: list[Any], body: float, one_title: bool = False) -> list[float]:
     """Where a node opens with title lines (set larger than the body) and white runs across it under
-    them: the cut between the title and what it heads (checked only where no narrow gutter splits
-    the node, so a row of articles is not read title by title)."""
+    them: the cut between the title and what it heads. ``one_title``: only when those lines are the
+    decks of one title, one above the other (a title centred over columns it heads, which a gutter
+    under it must not split); otherwise checked only where no narrow gutter splits the node, so a
+    row of articles is not read title by title."""
     first = min(blocks, key=lambda b: b.top)
     if not isinstance(first, _Block) or first.size < _TITLE * body:
         return []
@@ -418,7 +424,11 @@ def _under_title(blocks: list[Any], body: float) -> list[float]:
         return []
     cut = bands[0][0]
     above = [b for b in blocks if (b.top + b.bottom) / 2 < cut]
-    return [cut] if all(isinstance(b, _Block) and b.size >= _TITLE * body for b in above) else []
+    if not all(isinstance(b, _Block) and b.size >= _TITLE * body for b in above):
+        return []
+    if one_title and any(min(a.x1, b.x1) <= max(a.x0, b.x0) for a in above for b in above):
+        return []
+    return [cut]
 
 
 def _header(blocks: list[_Block], body: float) -> set[int]:
@@ -468,9 +478,10 @@ def extract_page(data: bytes, label: str) -> PdfPage:
     for lines, figs, rules in zip(per_page, figures, page_rules, strict=True):
         if not lines:
             continue
-        blocks = _blocks(lines, body)
+        columns = column_ranges(lines, body)
+        blocks = _blocks(lines, body, columns)
         running = _header(blocks, body)
-        for b in reading_order([*blocks, *figs], body, rules, column_ranges(lines, body)):
+        for b in reading_order([*blocks, *figs], body, rules, columns):
             if isinstance(b, _Figure):
                 continue
             if id(b) in running:
