@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help demo test test-scale lint quality bench faults install tools clean train-ner
+.PHONY: help demo test test-scale lint check quality bench faults install tools clean train-ner
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -51,8 +51,16 @@ test: install tools  ## the whole test suite: unit, quality gate, integration, D
 test-scale: install tools  ## only the Celery stack tests (two airflow celery workers, S3 staging); part of `make test`
 	$(BIN)/pytest tests/scale
 
-lint: install  ## ruff
-	$(BIN)/ruff check pipeline dags tests bench scripts
+LINTED := pipeline dags tests bench scripts
+
+lint: install  ## ruff check, ruff format --check, mypy --strict (pipeline/ and dags/)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
+
+check: install  ## the fast tier: lint, types and the unit tests (under a minute)
+	$(MAKE) --no-print-directory lint
+	$(BIN)/pytest -q -x tests/unit
 
 quality: install  ## the golden-set quality gate only
 	$(BIN)/pytest -m quality
