@@ -642,7 +642,7 @@ def draw(lay: Layout, fonts: Fonts, title: str | None = None) -> bytes:
     return buf.getvalue()
 
 
-def _fonts_for(texts: Iterable[str]) -> Fonts:
+def fonts_for(texts: Iterable[str]) -> Fonts:
     chars = set("".join(texts)) | set("0123456789版")
     chars.discard("\n")
     regular, bold = _font_pair("".join(sorted(chars)))
@@ -654,7 +654,7 @@ def _columns(rng: random.Random) -> int:
 
 
 def render_items(items: Sequence[Item], header: str | None, seed: str, columns: int | None = None) -> bytes:
-    fonts = _fonts_for([it.text for it in items] + [header or ""])
+    fonts = fonts_for([it.text for it in items] + [header or ""])
     k = columns or _columns(random.Random(seed))
     return draw(layout(items, k, header, fonts, seed), fonts)
 
@@ -753,6 +753,7 @@ def compare_pdf_text(
     pages: Sequence[Any],
     segment: Callable[[str], PageSplit] | None = None,
     extract: Callable[[bytes, str], Any] | None = None,
+    render: Callable[[Any], bytes] | None = None,
 ) -> dict[str, Any]:
     """Segmentation scores of the text path (generated text -> segmenter) and of the PDF path
     (render -> extract -> segmenter) on the same pages, against the same gold:
@@ -775,7 +776,7 @@ def compare_pdf_text(
     same_text = 0
     for p in pages:
         gp: GoldenPage = p.page
-        data = render_page_pdf(p)
+        data = (render or render_page_pdf)(p)
         pdf_text = extract(data, p.name).text
         runs = {"text": (gp.text, segment(gp.text)), "pdf": (pdf_text, segment(pdf_text))}
         rec = per_recipe.setdefault(p.recipe, {"text": ContentScores(), "pdf": ContentScores()})
@@ -813,13 +814,18 @@ def reads_as_set(extracted: str, expected: str) -> bool:
 
 
 def _expected_text(page: Any) -> str:
-    """The blocks the PDF of a generated page should extract to: its items in order, title decks one
-    block each, a paragraph and the rest cut from it in the same module one block (as set)."""
+    """The blocks the PDF of a generated page should extract to: its items in order, the decks of a
+    title one line, a paragraph and the rest cut from it in the same module one block (as set)."""
     _, items = items_from_markup(page.source)
     out: list[str] = []
     for module in modules_of(items):
+        prev: Item | None = None
         for it in _merge_cut_paragraphs(module.items):
-            out.append(it.text)
+            if prev is not None and prev.role == it.role == "T":
+                out[-1] += "——" + it.text
+            else:
+                out.append(it.text)
+            prev = it
     return "\n\n".join(out)
 
 

@@ -23,7 +23,10 @@ advance box. Then, all from the geometry:
    modules side by side: a title spanning columns stops the cut through them), else horizontally
    at a smaller band (under a module's title, around boxes), else top to bottom;
 4. a **running header**: a first row of small-type lines above the page's content (page name,
-   date) is kept in ``PdfPage.header``, not in the text.
+   date) is kept in ``PdfPage.header``, not in the text;
+5. the **decks of one title** (title blocks one under the other: kicker, headline, subheadline)
+   go on one line joined by ``——``, the way e-paper text prints them and the segmenter splits
+   them (a line each is ``deck_separator=None``; chosen on the fit pages: docs/pdf.md).
 """
 
 from __future__ import annotations
@@ -446,8 +449,36 @@ def _header(blocks: list[_Block], body: float) -> set[int]:
 # --------------------------------------------------------------------------- the page
 
 
-def extract_page(data: bytes, label: str) -> PdfPage:
-    """A page PDF's text in reading order, as the segmenter reads it; InvalidPage if it has none."""
+def _stacked(a: PdfBlock, b: PdfBlock) -> bool:
+    """``b`` sits right under ``a`` and overlaps it horizontally (decks of one title)."""
+    gap = b.bbox[1] - a.bbox[3]
+    return -0.5 * b.size <= gap <= 1.0 * max(a.size, b.size) and min(a.bbox[2], b.bbox[2]) > max(a.bbox[0], b.bbox[0])
+
+
+def _title_lines(blocks: Sequence[PdfBlock], separator: str | None) -> list[str]:
+    """The blocks' texts; the decks of one title (title blocks one under the other: kicker,
+    headline, subheadline) on one line joined by ``separator`` (None: a line each)."""
+    out: list[str] = []
+    prev: PdfBlock | None = None
+    for b in blocks:
+        if (
+            separator is not None
+            and prev is not None
+            and b.kind == "title"
+            and prev.kind == "title"
+            and b.page == prev.page
+            and _stacked(prev, b)
+        ):
+            out[-1] += separator + b.text
+        else:
+            out.append(b.text)
+        prev = b
+    return out
+
+
+def extract_page(data: bytes, label: str, *, deck_separator: str | None = "——") -> PdfPage:
+    """A page PDF's text in reading order, as the segmenter reads it; InvalidPage if it has none.
+    ``deck_separator`` joins the decks of one title on one line (None: a line each)."""
     import pypdfium2 as pdfium
 
     doc = _open(data, label)
@@ -501,5 +532,5 @@ def extract_page(data: bytes, label: str) -> PdfPage:
     )
     if not out_blocks:
         raise InvalidPage(label, "PDF has no text layer (a scanned image?): nothing to extract")
-    text = "\n\n".join(b.text for b in out_blocks) + "\n"
+    text = "\n\n".join(_title_lines(out_blocks, deck_separator)) + "\n"
     return PdfPage(text=text, blocks=out_blocks, pages=len(per_page), body_size=body, header=tuple(header))
