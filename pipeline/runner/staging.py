@@ -9,8 +9,9 @@ The root is a local folder (default ``<data_dir>/staging``) or an object-store p
 issue may run on different machines (Celery or Kubernetes workers) that share nothing but the
 object store. Every write is whole or absent to a reader: a file is written under a temporary
 name and renamed; an object PUT is atomic by itself. A page task retried on another worker
-writes the same name, overwriting the earlier attempt's result. S3 goes through obstore (the
-Rust ``object_store`` crate; no botocore, whose python-dateutil pin Airflow's conflicts with).
+writes the same name, overwriting the earlier attempt's result. S3 goes through the MinIO client
+(pure Python on urllib3: no botocore, whose python-dateutil pin Airflow's conflicts with, and safe
+in forked page workers).
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ from pipeline.errors import ConfigError
 from pipeline.models import EnrichedArticle
 
 if TYPE_CHECKING:
-    from obstore.store import ClientConfig, S3Config
-
     from pipeline.config import Settings, StagingStore
 
 _PAGE = re.compile(r"^page-(\d+)\.jsonl$")
@@ -94,64 +93,102 @@ class _Folder:
 
 
 class _Bucket:
-    """An S3 bucket and prefix (``s3://bucket/prefix``) through obstore."""
+    """An S3 bucket and prefix (``s3://bucket/prefix``) through the MinIO client (any S3 API).
+
+    One client per process: a client made before a fork (``inkstream run``'s page workers, Celery's
+    prefork pool) is not used by the child, whose sockets would be shared with the parent."""
 
     def __init__(self, url: str, store: StagingStore | None = None) -> None:
-        try:
-            from obstore.store import S3Store
-        except ImportError as exc:  # pragma: no cover - obstore is a dependency
-            raise ConfigError("an s3:// staging URL needs obstore (pip install inkstream)") from exc
+        from urllib.parse import urlsplit
+
         self.url = url.rstrip("/")
-        config: S3Config = {}
-        options: ClientConfig = {}
-        if store is not None:
-            if store.endpoint:
-                config["endpoint"] = store.endpoint
-            if store.region:
-                config["region"] = store.region
-            if store.access_key_id:
-                config["access_key_id"] = store.access_key_id
-            if store.secret_access_key:
-                config["secret_access_key"] = store.secret_access_key.get_secret_value()
-            if store.allow_http:
-                options["allow_http"] = True
-        try:
-            self.store = S3Store.from_url(self.url, config=config or None, client_options=options or None)
-        except Exception as exc:
-            raise ConfigError(f"staging URL {self.url}: {exc}") from exc
+        parts = urlsplit(self.url)
+        self.bucket, self.base = parts.netloc, parts.path.strip("/")
+        if not self.bucket:
+            raise ConfigError(f"staging URL {url}: no bucket (s3://bucket/prefix)")
+        store = store or _default_store()
+        endpoint = urlsplit(store.endpoint or "https://s3.amazonaws.com")
+        if endpoint.scheme not in ("http", "https") or not endpoint.netloc:
+            raise ConfigError(f"staging store endpoint {store.endpoint}: expected http(s)://host[:port]")
+        if endpoint.scheme == "http" and not store.allow_http:
+            raise ConfigError(f"staging store endpoint {store.endpoint} is plain HTTP: set allow_http")
+        self._options: dict[str, Any] = {
+            "endpoint": endpoint.netloc,
+            "secure": endpoint.scheme == "https",
+            "region": store.region or "us-east-1",  # given, so the client never asks the bucket's location
+        }
+        if store.access_key_id:
+            secret = store.secret_access_key.get_secret_value() if store.secret_access_key else ""
+            self._options |= {"access_key": store.access_key_id, "secret_key": secret}
+        self._client: Any = None
+        self._pid = -1
+
+    def client(self) -> Any:
+        import os
+
+        if self._client is None or self._pid != os.getpid():
+            from minio import Minio
+            from minio.credentials.providers import ChainedProvider, EnvAWSProvider, IamAwsProvider
+
+            options = dict(self._options)
+            if "access_key" not in options:  # the worker's AWS_* environment or its instance role
+                options["credentials"] = ChainedProvider([EnvAWSProvider(), IamAwsProvider()])
+            self._client, self._pid = Minio(**options), os.getpid()
+        return self._client
+
+    def _name(self, key: str) -> str:
+        return f"{self.base}/{key}" if self.base else key
 
     def where(self, key: str) -> str:
         return f"{self.url}/{key}" if key else self.url
 
     def put(self, key: str, data: bytes) -> None:
-        import obstore
+        import io
 
-        obstore.put(self.store, key, data)
+        self.client().put_object(self.bucket, self._name(key), io.BytesIO(data), len(data))
 
     def get(self, key: str) -> bytes | None:
-        import obstore
+        from minio.error import S3Error
 
         try:
-            return bytes(obstore.get(self.store, key).bytes())
-        except FileNotFoundError:
-            return None
+            response = self.client().get_object(self.bucket, self._name(key))
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject"):
+                return None
+            raise
+        try:
+            return bytes(response.read())
+        finally:
+            response.close()
+            response.release_conn()
 
     def delete(self, keys: Sequence[str]) -> None:
-        import obstore
+        from minio.deleteobjects import DeleteObject
 
-        if keys:
-            obstore.delete(self.store, list(keys))
+        if len(keys) == 1:
+            self.client().remove_object(self.bucket, self._name(keys[0]))
+        elif keys:
+            errors = list(self.client().remove_objects(self.bucket, [DeleteObject(self._name(k)) for k in keys]))
+            if errors:
+                raise OSError(f"deleting from {self.url}: {errors[0]}")
 
     def list(self, prefix: str) -> list[tuple[str, float]]:
-        import obstore
-
-        found: list[tuple[str, float]] = []
-        for batch in obstore.list(self.store, prefix=prefix.rstrip("/") or None):
-            found.extend((meta["path"], meta["last_modified"].timestamp()) for meta in batch)
+        start = len(self.base) + 1 if self.base else 0
+        found = [
+            (obj.object_name[start:], obj.last_modified.timestamp() if obj.last_modified else 0.0)
+            for obj in self.client().list_objects(self.bucket, prefix=self._name(prefix), recursive=True)
+            if not obj.is_dir
+        ]
         return sorted(found)
 
     def clear(self, prefix: str) -> None:
         self.delete([key for key, _ in self.list(prefix)])
+
+
+def _default_store() -> StagingStore:
+    from pipeline.config import StagingStore
+
+    return StagingStore()
 
 
 def _open(root: Path | str, store: StagingStore | None = None) -> _Folder | _Bucket:

@@ -180,6 +180,9 @@ def test_staging_url_from_the_environment_and_bad_urls(monkeypatch: pytest.Monke
     assert str(staging(Settings())) == str(tmp_path / "staging")
     monkeypatch.setenv("INKSTREAM_STAGING_URL", "s3://inkstream-staging/prod")
     monkeypatch.setenv("INKSTREAM_STAGING_STORE__ENDPOINT", "http://127.0.0.1:9")
+    with pytest.raises(ConfigError, match="plain HTTP"):  # credentials in clear text only when told so
+        staging(Settings(staging_url="s3://inkstream-staging/prod"))
+    monkeypatch.setenv("INKSTREAM_STAGING_STORE__ALLOW_HTTP", "true")
     monkeypatch.setenv("INKSTREAM_STAGING_STORE__ACCESS_KEY_ID", "inkstream")
     monkeypatch.setenv("INKSTREAM_STAGING_STORE__SECRET_ACCESS_KEY", "not-printed")
     s = Settings()
@@ -187,6 +190,8 @@ def test_staging_url_from_the_environment_and_bad_urls(monkeypatch: pytest.Monke
     assert "not-printed" not in json.dumps(s.masked())
     with pytest.raises(ConfigError, match="only a folder"):
         Staging("gs://bucket/x")
+    with pytest.raises(ConfigError, match="no bucket"):
+        Staging("s3:///x")
     local = Staging(f"file://{tmp_path}/x")
     local.run("grrb", DAY, "r").write_summary({"issue_id": "i"})
     assert (tmp_path / "x" / "grrb" / DAY.isoformat() / "r" / "summary.json").is_file()
