@@ -69,6 +69,7 @@ def test_scale_profile_celery_workers_own_disks_minio_partitions_two_indexers() 
     assert one - {"certs"} and two - {"certs"} and not (one & two) - {"certs"}  # no shared writable disk
     assert "celery" in services["airflow-worker-1"]["command"] and "worker" in services["airflow-worker-2"]["command"]
     assert "inkstream.articles:12" in " ".join(services["kafka-topics"]["command"])
+    assert services["indexer"]["environment"]["INKSTREAM_KAFKA__PARTITIONS"] == "12"  # same count either way
     groups = {services[n]["environment"]["INKSTREAM_KAFKA__CONSUMER_GROUP"] for n in ("indexer", "indexer-2")}
     assert groups == {"inkstream-indexer"}
     assert "inkstream-staging" in " ".join(services["minio-setup"]["command"])
