@@ -136,5 +136,7 @@ def test_a_worker_killed_mid_issue_the_issue_completes_on_the_other(stack: Stack
     )
     assert lost == [] and duplicated == 0 and set(counts) == expected == set(docs)
     assert set(docs.values()) == {run_id}  # every document is this run's
-    summary = run_staging(stack.settings, "grrb", DAY, run_id).summary()
+    staged = run_staging(stack.settings, "grrb", DAY, run_id)  # the retried page: one object, no failure record
+    assert staged.pages_ok() == [1, 2, 3, 4] and staged.pages_failed() == []
+    summary = staged.summary()
     assert summary is not None and summary["indexed"] == summary["articles"] == summary["in_index"] == len(expected)
