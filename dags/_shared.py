@@ -35,7 +35,8 @@ DEFAULT_ARGS: dict[str, Any] = {
 
 def settings() -> Settings:
     """``Settings`` from the environment, overridden by the Airflow connections (ids in the
-    settings: ``inkstream_kafka``, ``inkstream_elasticsearch``, ``inkstream_site``) when they are
+    settings: ``inkstream_kafka``, ``inkstream_elasticsearch``, ``inkstream_site``,
+    ``inkstream_staging``) when they are
     defined (UI, CLI, secrets backend or ``AIRFLOW_CONN_*``): credentials then live in Airflow,
     not in the worker's environment."""
     from airflow.sdk import Connection
@@ -51,9 +52,12 @@ def settings() -> Settings:
         return {"conn_type": conn.conn_type, "host": conn.host, "port": conn.port, "login": conn.login,
                 "password": conn.password, "schema": conn.schema, "extra": conn.extra_dejson}
 
+    from pipeline.runner.staging import with_staging_connection
+
     base = Settings()
-    return with_connections(base, fields(base.airflow_kafka_conn_id), fields(base.airflow_es_conn_id),
-                            fields(base.airflow_site_conn_id))
+    wired = with_connections(base, fields(base.airflow_kafka_conn_id), fields(base.airflow_es_conn_id),
+                             fields(base.airflow_site_conn_id))
+    return with_staging_connection(wired, fields(base.airflow_staging_conn_id))
 
 
 def paper_configs() -> list[PaperConfig]:

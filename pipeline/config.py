@@ -137,6 +137,7 @@ class Settings(BaseSettings):
     airflow_kafka_conn_id: str = "inkstream_kafka"
     airflow_es_conn_id: str = "inkstream_elasticsearch"
     airflow_site_conn_id: str = "inkstream_site"
+    airflow_staging_conn_id: str = "inkstream_staging"
     #: the DAG's wait for an issue defers to the triggerer between asks (``False``: a sensor in
     #: reschedule mode, for a deployment without a triggerer)
     airflow_deferrable: bool = True

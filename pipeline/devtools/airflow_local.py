@@ -114,7 +114,7 @@ def run_demo(settings: Settings, keep_running: bool, console: Any, site: bool = 
     from pipeline.devtools import servers
     from pipeline.indexing import client
     from pipeline.indexing import search as index_search
-    from pipeline.runner.staging import run_staging
+    from pipeline.runner.staging import run_staging, staging
     from pipeline.sources import source_for
 
     started = time.monotonic()
@@ -181,7 +181,7 @@ def run_demo(settings: Settings, keep_running: bool, console: Any, site: bool = 
         f"\nDone in {time.monotonic() - started:.0f}s. Where to look:\n"
         f"  {exe} search 快递员        search the index (headline, date, page)\n"
         f"  {settings.es.url}/{settings.es.alias}/_search   the Elasticsearch index\n"
-        f"  {settings.data_dir / 'staging'}   per-run staging files and summary.json\n"
+        f"  {staging(settings)}   per-run staging files and summary.json\n"
         f"  {settings.data_dir / 'airflow'}   Airflow home (logs); `{exe} airflow` starts the UI\n"
         f"  {exe} down                  stop the local servers"
     )

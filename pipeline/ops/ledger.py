@@ -11,9 +11,9 @@ from pipeline.config import Settings
 
 def read_ledger(settings: Settings, paper: str | None = None, issue_date: str | None = None) -> list[dict[str, Any]]:
     """Every run's summary in the staging area, oldest first."""
-    from pipeline.runner.staging import Staging
+    from pipeline.runner.staging import staging
 
-    return Staging(settings.staging_dir).summaries(paper, issue_date)
+    return staging(settings).summaries(paper, issue_date)
 
 
 @dataclass
