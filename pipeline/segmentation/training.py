@@ -87,7 +87,7 @@ def page_decisions(
     are taken and the gold one is still recorded at every state it reaches: the gold action is
     defined against the state as it is (a gold article is the state's article holding its first
     unit), so the model also learns to carry on well after its own mistakes (DAgger)."""
-    seg = ScoredSegmenter(text, rules, Model({}))
+    seg = ScoredSegmenter(text, rules, policy or Model({}))
     labels = unit_labels(text, gold, seg.units, rules)
     decisions: list[Decision] = []
 
@@ -116,10 +116,21 @@ def page_decisions(
         for n, cand in enumerate(cands):
             if cand.action == action and cand.art is art:
                 decisions.append(([c.features(seg.ufeats[i]) for c in cands], n))
-                return cand if policy is None else policy.choose(seg.ufeats[i], cands)
-        if policy is not None:
-            return policy.choose(seg.ufeats[i], cands)
-        return Candidate(action, art)  # pruned from the candidates: keep the gold state anyway
+                if policy is None:
+                    return cand
+                break
+        else:
+            if policy is None:
+                return Candidate(action, art)  # pruned from the candidates: keep the gold state anyway
+        return own_choice(i, unit)
+
+    def own_choice(i: int, unit: Unit) -> Candidate:
+        """What the decoder itself does here (``ScoredSegmenter.run``: the unscored paragraph rule, else
+        the model's best candidate)."""
+        settled = seg._next_paragraph(i, unit)
+        if settled is not None:
+            return Candidate(settled, seg.cur)
+        return Candidate(*seg.decide(i, unit))
 
     seg.run(oracle=oracle)
     return decisions
