@@ -471,6 +471,10 @@ class ScoredSegmenter(_Segmenter):
             while k < len(paras) and paras[k].idx <= unit.idx:
                 k += 1
             self._paras_after.append(paras[k : k + LOOKAHEAD])
+        # their first four characters, where a Han character opens them (``join_gain``'s window)
+        self._heads_after = [
+            [u.text[:4] for u in after if "\u4e00" <= u.text[0] <= "\u9fff"] for after in self._paras_after
+        ]
         self._shapes = [self._shape(u) for u in units]
         self._ukeys = [self._unit_keys(i) for i in range(len(units))]
         self._uscores: list[list[float]] | None = None
@@ -625,7 +629,13 @@ class ScoredSegmenter(_Segmenter):
     def _best_join(self, last: str, i: int) -> float:
         """The best join evidence of a cut paragraph ending ``last`` with the paragraphs after unit
         ``i`` (the next ``LOOKAHEAD``)."""
-        return max((join_gain(last, u.text) for u in self._paras_after[i]), default=0.0)
+        tail = last[-4:]
+        heads = self._heads_after[i]
+        if not heads or not "\u4e00" <= tail[-1:] <= "\u9fff":
+            return 0.0
+        best = max([_gain(tail, head) for head in heads])
+        # a paragraph that does not open with a Han character scores 0 (``join_gain``)
+        return best if best >= 0.0 or len(heads) == len(self._paras_after[i]) else 0.0
 
     def _opens_story(self, nxt: Unit | None) -> bool:
         """Does what follows open a story (a dateline, a byline that is not an end credit, a reading
