@@ -91,7 +91,7 @@ def pair_indicators(key: PairKey) -> Feats:
         f[f"cont:{cont}"] = 1.0
     if nx_frag is not None:  # the paragraph after this line starts mid-sentence: whose cut does it continue?
         f[f"nxfrag:{nx_frag}"] = 1.0
-    if join_pos is not None:  # the words that meet at the cut: 主席韩立群 ‖ 表示 (nr>v) reads on, 水 ‖ 表示 less
+    if join_pos is not None:  # the words that meet at the cut: 主席周青禾 ‖ 表示 (nr>v) reads on
         f[f"joinpos:{join_pos}"] = 1.0
     for name, on in (("is_cur", cur), ("is_latest", latest), ("han_han", han_han), ("nx_cont", nx_cont),
                      ("fresh_title", fresh), ("aff_top", aff_top), ("nx_aff_top", nx_top), ("nx_aff_zero", nx_zero)):
@@ -286,13 +286,53 @@ _POS_KEEP = frozenset(("nr", "ns", "nt", "nz", "v", "vn", "n", "m", "x", "a", "p
 def _edge_pos(piece: str, last: bool) -> str:
     """Coarse part of speech of the first (``last``: the last) word of ``piece``, the unit's first
     or last six characters, as jieba's tagger reads them (n, nr, ns, v, …)."""
+    flag = _edge_tag(piece, last)
+    return flag if flag in _POS_KEEP else flag[:1]
+
+
+def _edge_tag(piece: str, last: bool) -> str:
+    """``pos_tokenizer().tag(piece)[0 or -1]``'s tag, running the tagger's HMM only on the run of
+    unknown characters at that edge (the costly part; a run elsewhere cannot change the edge word)."""
+    from jieba.posseg import re_han_internal
+
     from pipeline.text.tokenizer import pos_tokenizer
 
-    tags = pos_tokenizer().tag(piece)
-    if not tags:
+    pos = pos_tokenizer()
+    pos.makesure_userdict_loaded()
+    blocks = [b for b in re_han_internal.split(piece) if b]
+    if not blocks:
         return "x"
-    flag = (tags[-1] if last else tags[0])[1]
-    return flag if flag in _POS_KEEP else flag[:1]
+    blk = blocks[-1] if last else blocks[0]
+    if not re_han_internal.match(blk):
+        tagged = pos.tag(blk)  # no dictionary, no HMM: digits, Latin letters, punctuation
+        return (tagged[-1] if last else tagged[0])[1] if tagged else "x"
+    tok, words = pos.tokenizer, pos.word_tag_tab
+    route: dict[int, tuple[float, int]] = {}
+    tok.calc(blk, tok.get_DAG(blk), route)  # jieba's route, as ``FastPOSTokenizer._tag_dag``
+    segs = []
+    x = 0
+    while x < len(blk):
+        y = route[x][1] + 1
+        segs.append((x, y))
+        x = y
+    singles = [b - a == 1 for a, b in segs]  # single characters gather into a buffer, flushed together
+    if last:
+        k = len(segs)
+        while k > 0 and singles[k - 1]:
+            k -= 1
+        if k == len(segs):
+            return words.get(blk[segs[-1][0] :], "x")
+        buf = blk[segs[k][0] :]
+    else:
+        k = 0
+        while k < len(segs) and singles[k]:
+            k += 1
+        if k == 0:
+            return words.get(blk[: segs[0][1]], "x")
+        buf = blk[: segs[k - 1][1]]
+    out: list[tuple[str, str, int]] = []
+    pos._flush(buf, 0, out)
+    return (out[-1] if last else out[0])[1]
 
 
 def _cont_class(here: float, later_better: float) -> str:

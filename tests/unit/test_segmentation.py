@@ -185,10 +185,27 @@ def test_the_join_evidence_is_jiebas_best_segmentation() -> None:
     from pipeline.text.tokenizer import plain_tokenizer
 
     tok = plain_tokenizer()
-    for text in ("发放帮扶资金460万元", "工作水平", "职工服务中心", "他说", "金", "①②"):
+    for text in ("发放帮扶资金460万元", "服务水平", "职工服务中心", "他说", "金", "①②"):
         for k in range(len(text)):
             route: dict[int, tuple[float, int]] = {}
             tok.calc(text[k:], tok.get_DAG(text[k:]), route)
             assert abs(suffix_logps(text)[k] - route[0][0]) < 1e-9
     assert join_gain("累计发放帮扶资", "金460万元。") > 0  # 资金 runs across the cut
     assert join_gain("工作完成了。", "他说") == 0.0  # no Han character on the left edge
+
+
+def test_the_edge_words_tag_is_the_taggers() -> None:
+    """``_edge_tag`` runs the tagger's HMM only on the unknown run at the edge; the tag is the one
+    ``pos_tokenizer().tag`` gives the first / last word of the whole piece."""
+    from pipeline.segmentation.scored import _edge_tag
+    from pipeline.text.tokenizer import pos_tokenizer
+
+    pieces = ["主席周青禾", "表示,江川市", "帮扶资", "金460万元", "2026年“技", "本报记者 马", "APP下载", "。", " "]
+    page = (ROOT / "samples" / "issues" / "grrb" / "2026-11-18" / "01.txt").read_text(encoding="utf-8")
+    pieces += [line.strip()[:6] for line in page.splitlines() if line.strip()]
+    pieces += [line.strip()[-6:] for line in page.splitlines() if line.strip()]
+    for piece in pieces:
+        tagged = pos_tokenizer().tag(piece)
+        for last in (False, True):
+            want = (tagged[-1] if last else tagged[0])[1] if tagged else "x"
+            assert _edge_tag(piece, last) == want, (piece, last)
