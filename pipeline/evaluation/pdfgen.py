@@ -630,9 +630,11 @@ def draw(lay: Layout, fonts: Fonts, title: str | None = None) -> bytes:
             text = pdf.beginText()
             text.setFont(ln.font, ln.size)
             text.setFillColorRGB(*ln.color)
+            spacing = 0.0  # always set: the PDF's text state keeps Tc from one text object to the next
             if ln.width and len(ln.text) > 1:
                 spare = ln.width - _width(ln.text, ln.font, ln.size)
-                text.setCharSpace(max(-0.1 * ln.size, min(0.6 * ln.size, spare / (len(ln.text) - 1))))
+                spacing = max(-0.1 * ln.size, min(0.6 * ln.size, spare / (len(ln.text) - 1)))
+            text.setCharSpace(spacing)
             # the baseline sits 0.88 em under the line's top (Noto's ascent)
             text.setTextOrigin(mx + x, height - (mtop + top + 0.88 * ln.size))
             text.textOut(ln.text)

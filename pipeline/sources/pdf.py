@@ -40,7 +40,7 @@ from typing import Any
 from pipeline.errors import InvalidPage
 
 # thresholds in ems of the page's body font size
-_SPLIT_GAP = 1.0  # a horizontal gap wider than this ends a line fragment
+_SPLIT_GAP = 0.8  # a horizontal gap wider than this (ems of the body type) ends a line fragment
 _SIZE_TOL = 0.03  # sizes further apart than this are different styles (a 10.5 pt head in 10 pt text)
 _JOIN_GAP = 0.5  # fragments drawn apart on one baseline are one line when at most this far apart
 _LINE_GAP = 0.8  # white between two lines of one block at most
@@ -48,7 +48,7 @@ _INDENT = 0.6  # a line starting this much right of the line above starts a para
 _SHORT = 1.0  # a line stopping this much left of the block's right edge ends a paragraph
 _TITLE = 1.2  # a line at least this many times the body size is a title candidate
 _ROW_GAP = 1.2
-_GUTTER = 0.7
+_GUTTER = 0.5
 _GUTTER_MAX = 3.0  # a wider white band between blocks is not a gutter (a short line beside a centred title)
 _BOX_GAP = 0.65
 _FIGURE_MIN = 20.0  # points: smaller filled shapes (bullets, rules drawn as boxes) are not figures
@@ -152,15 +152,16 @@ def _open(data: bytes, label: str):  # type: ignore[no-untyped-def]
     return doc
 
 
-def _page_lines(page, number: int, height: float) -> list[_Line]:  # type: ignore[no-untyped-def]
+def _page_chars(page, height: float) -> list[tuple[str, float, float, float, float, bool]]:  # type: ignore[no-untyped-def]
+    """(char, left, right, baseline, size, bold) in content order: left is the origin, right the end
+    of the glyph's advance."""
     import pypdfium2.raw as raw
 
     textpage = page.get_textpage()
     tp = textpage.raw
     x, y = ctypes.c_double(), ctypes.c_double()
-    l_, r_, b_, t_ = (ctypes.c_double() for _ in range(4))
-    lines: list[_Line] = []
-    cur: _Line | None = None
+    rect = raw.FS_RECTF()
+    out = []
     try:
         for i in range(raw.FPDFText_CountChars(tp)):
             if raw.FPDFText_IsGenerated(tp, i) == 1:
@@ -172,28 +173,39 @@ def _page_lines(page, number: int, height: float) -> list[_Line]:  # type: ignor
             size = raw.FPDFText_GetFontSize(tp, i)
             bold = raw.FPDFText_GetFontWeight(tp, i) >= 600
             raw.FPDFText_GetCharOrigin(tp, i, ctypes.byref(x), ctypes.byref(y))
-            # left: the origin; right: the ink (a loose box would take in the character spacing
-            # a justified line adds after each glyph, up to the next column's edge)
-            raw.FPDFText_GetCharBox(tp, i, *(ctypes.byref(v) for v in (l_, r_, b_, t_)))
-            base = height - y.value
-            left, right = x.value, max(x.value, r_.value)
-            if ch.isspace() or right - left < 0.05 * size:
+            raw.FPDFText_GetLooseCharBox(tp, i, ctypes.byref(rect))
+            left = x.value
+            right = max(rect.left, rect.right)  # the glyph's advance (letter spacing not included)
+            if right - left < 0.05 * size:
                 right = left + 0.3 * size
-            if (
-                cur is None
-                or abs(base - cur.base) > 0.25 * max(size, cur.size)
-                or abs(size - cur.size) > _SIZE_TOL * max(size, cur.size)
-                or (bold != cur.bold and not ch.isspace())
-                or left < cur.x1 - 0.5 * size
-                or left - cur.x1 > _SPLIT_GAP * size
-            ):
-                cur = _Line([ch], left, right, base, size, number, bold)
-                lines.append(cur)
-            else:
-                cur.chars.append(ch)
-                cur.x1 = max(cur.x1, right)
+            out.append((ch, left, right, height - y.value, size, bold))
     finally:
         textpage.close()
+    return out
+
+
+def _page_lines(page, number: int, height: float) -> list[_Line]:  # type: ignore[no-untyped-def]
+    chars = _page_chars(page, height)
+    sizes: Counter[float] = Counter(round(c[4] * 2) / 2 for c in chars)
+    body = sizes.most_common(1)[0][0] if sizes else 10.0
+    lines: list[_Line] = []
+    cur: _Line | None = None
+    for ch, left, right, base, size, bold in chars:
+        # a gap wider than an em of the body type ends a fragment whatever the size (a headline's
+        # em is wider than the gutter to the next module's headline)
+        if (
+            cur is None
+            or abs(base - cur.base) > 0.25 * max(size, cur.size)
+            or abs(size - cur.size) > _SIZE_TOL * max(size, cur.size)
+            or (bold != cur.bold and not ch.isspace())
+            or left < cur.x1 - 0.5 * size
+            or left - cur.x1 > _SPLIT_GAP * min(size, body)
+        ):
+            cur = _Line([ch], left, right, base, size, number, bold)
+            lines.append(cur)
+        else:
+            cur.chars.append(ch)
+            cur.x1 = max(cur.x1, right)
     lines = [ln for ln in lines if ln.text.strip()]
     return _join_fragments(lines)
 
@@ -258,7 +270,7 @@ def _join_fragments(lines: list[_Line]) -> list[_Line]:
             and abs(prev.base - ln.base) <= 0.25 * ln.size
             and abs(prev.size - ln.size) <= _SIZE_TOL * ln.size
             and prev.bold == ln.bold
-            and -0.5 * ln.size <= ln.x0 - prev.x1 <= _JOIN_GAP * ln.size
+            and -0.5 * ln.size <= ln.x0 - prev.x1 <= _JOIN_GAP * min(ln.size, 10.0)
         ):
             prev.chars.extend(ln.chars)
             prev.x1 = max(prev.x1, ln.x1)
