@@ -335,6 +335,9 @@ def _edge_tag(piece: str, last: bool) -> str:
     return (out[-1] if last else out[0])[1]
 
 
+_DIST = ("0", "1", "2", "3", "4", "8", "8", "8", "8")  # distance in units, bucketed (``_pair``)
+
+
 def _cont_class(here: float, later_better: float) -> str:
     """Where a cut paragraph reads on: in the paragraph after a title-like line (a word across the
     cut), clearly better in one further on, or neither."""
@@ -488,6 +491,8 @@ class ScoredSegmenter(_Segmenter):
         self.prev_art: _Art | None = None
         self._states: dict[int, _ArtState] = {}  # by id(article); dropped when the article changes
         self._recent = rules.scored_window
+        self._win_key: tuple[int, int] | None = None
+        self._win: list[_Art] = []
         units = self.units
         # the next unit that is not a caption or an editor note (those sit anywhere in the flow)
         self._nxt: list[Unit | None] = [None] * len(units)
@@ -872,7 +877,7 @@ class ScoredSegmenter(_Segmenter):
                 reals.append(("nx_aff_share", nx_aff / nx_total))
             dist = unit.idx - state[2]
             key: PairKey = (
-                str(dist) if dist <= 4 else ("8" if dist <= 8 else "far"),
+                _DIST[dist] if dist < 9 else "far",
                 prev_action, prev_art is art, min(2, cuts - cut), kind, cut, art is cur, start, art is latest,
                 han_han, nx_cont, fresh, bool(aff) and aff >= aff_top, bool(nx_aff) and nx_aff >= nx_top,
                 ahead and not nx_aff, f"{_edge_pos(paragraphs[-1][-6:], True)}>{shape.first_pos}" if cut else None,
@@ -914,6 +919,13 @@ class ScoredSegmenter(_Segmenter):
     def _window(self) -> list[_Art]:
         """The articles a unit may join: the most recent ones, and older ones still waiting for
         something (a cut paragraph, a title) — bounded, so time stays linear."""
+        key = (id(self.last), len(self.arts))  # the window changes only between units
+        if self._win_key == key:
+            return self._win
+        self._win_key, self._win = key, self._window_now()
+        return self._win
+
+    def _window_now(self) -> list[_Art]:
         recent, arts = self._recent, self.arts
         if len(arts) <= recent:
             return arts[:]
