@@ -338,6 +338,12 @@ def _edge_tag(piece: str, last: bool) -> str:
 _DIST = ("0", "1", "2", "3", "4", "8", "8", "8", "8")  # distance in units, bucketed (``_pair``)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _lm4(a: str, b: str) -> float:
+    """The character LM's PMI of ``b`` after ``a``, scaled and clipped as a feature value."""
+    return _clip(char_lm().pmi(a, b) / 4)
+
+
 def _cont_class(here: float, later_better: float) -> str:
     """Where a cut paragraph reads on: in the paragraph after a title-like line (a word across the
     cut), clearly better in one further on, or neither."""
@@ -562,7 +568,7 @@ class ScoredSegmenter(_Segmenter):
         )
         return _Shape(
             own, length, _len_bucket(len(text)), end, commas, first_pos, starts_cont, opener, dateline,
-            _short_first_clause(text), _clip(char_lm().pmi(BOS, first) / 4), start,
+            _short_first_clause(text), _lm4(BOS, first), start,
         )
 
     def _cohesion(self, i: int, arts: Sequence[_Art]) -> list[float]:
@@ -608,7 +614,7 @@ class ScoredSegmenter(_Segmenter):
             nx_key = (nx_kind, nx.dateline, nx.starts_cont, nx.short_clause, nx.opener, nx.first_pos,
                       nx.raw_length, nx.end, nx.commas)
             reals = (sh.start_lm, join_gain(unit.text, nxt.text),
-                     _clip(char_lm().pmi(unit.text[-1], nxt.text[0]) / 4), nx.start_lm)
+                     _lm4(unit.text[-1], nxt.text[0]), nx.start_lm)
         pv = self._shapes[i - 1] if i > 0 else None
         pos_pair = f"{sh.own[4]}>{self._shapes[nxt.idx].first_pos if nxt is not None else 'none'}"
         ctx: ContextKey = (unit.kind, sh.end, sh.length, nx_kind, nx2_kind, pv and pv.own[0], pv and pv.end, pos_pair)
@@ -820,7 +826,7 @@ class ScoredSegmenter(_Segmenter):
         prev_action, prev_art = self.prev_action, self.prev_art
         model = self.model
         weights, pairs = model._art, model._pairs
-        lm = char_lm()
+        others_cut = (cuts if cuts < 2 else 2, cuts - 1 if cuts < 3 else 2)  # by whether this one is cut
         for art, state, aff, nx_aff in zip(arts, states, affs, nx_affs, strict=True):
             # --- the possible actions (``_actions``)
             titles, paragraphs = art.title_units, art.paragraphs
@@ -855,7 +861,7 @@ class ScoredSegmenter(_Segmenter):
                 if g:
                     reals.append(("gain", g))
                 han_han = "\u4e00" <= last[-1] <= "\u9fff" and "\u4e00" <= text[0] <= "\u9fff"
-                reals.append(("lm", _clip(lm.pmi(last[-1], text[0]) / 4)))
+                reals.append(("lm", _lm4(last[-1], text[0])))
                 later = self._best_join(last, i) - g
                 if later > 0:
                     reals.append(("later_better", later))
@@ -864,7 +870,7 @@ class ScoredSegmenter(_Segmenter):
                     if g:
                         reals.append(("nx_gain", g))
                     nx_cont = shapes[body.idx].starts_cont
-                    reals.append(("nx_lm", _clip(lm.pmi(last[-1], body.text[0]) / 4)))
+                    reals.append(("nx_lm", _lm4(last[-1], body.text[0])))
                     later = self._best_join(last, body.idx) - g
                     if later > 0:
                         reals.append(("nx_later_better", later))
@@ -878,7 +884,7 @@ class ScoredSegmenter(_Segmenter):
             dist = unit.idx - state[2]
             key: PairKey = (
                 _DIST[dist] if dist < 9 else "far",
-                prev_action, prev_art is art, min(2, cuts - cut), kind, cut, art is cur, start, art is latest,
+                prev_action, prev_art is art, others_cut[cut], kind, cut, art is cur, start, art is latest,
                 han_han, nx_cont, fresh, bool(aff) and aff >= aff_top, bool(nx_aff) and nx_aff >= nx_top,
                 ahead and not nx_aff, f"{_edge_pos(paragraphs[-1][-6:], True)}>{shape.first_pos}" if cut else None,
                 None if not body_frag else ("uncut" if not cut else ("join" if nx_g > 0 else "nojoin")), cont,
