@@ -241,6 +241,76 @@ def items_from_text(text: str) -> list[Item]:
     return items
 
 
+_MARKER = re.compile(r"^[(（]?(下?转|上?接)第\d+版[)）]?$")
+
+
+def _text_blocks(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, joined text) of each blank-line separated block (hard-wrapped lines joined)."""
+    out = []
+    for m in re.finditer(r"\S(?:.*\S)?(?:\n[ \t\u3000]*\S.*)*", text.replace("\r\n", "\n")):
+        lines = [ln.strip(" \t\u3000") for ln in m.group(0).splitlines() if ln.strip()]
+        out.append((m.start(), m.end(), "".join(lines)))
+    return out
+
+
+def items_from_split(text: str, split: PageSplit) -> list[Item]:
+    """A plain extraction-text page -> items, each block's role from a segmentation of the page:
+    title decks, byline, section heads, paragraphs (the rest of a cut paragraph as such), jump
+    markers; captions, banners, reading guides and editor notes as their boxes. A block the split
+    does not place is set by its shape (:func:`items_from_text`)."""
+    owner: dict[int, tuple[str, int]] = {}  # block start -> ("a"/"x", index)
+
+    def own(spans: Sequence[tuple[int, int]], key: tuple[str, int]) -> None:
+        for start, end, _ in blocks:
+            if any(s < end and start < e for s, e in spans):
+                owner.setdefault(start, key)
+
+    blocks = _text_blocks(text)
+    for n, b in enumerate(split.blocks):
+        own(b.spans, ("x", n))
+    for n, a in enumerate(split.articles):
+        own(a.spans, ("a", n))
+    items: list[Item] = []
+    guide_open: set[int] = set()
+    for start, _, joined in blocks:
+        key = owner.get(start)
+        if key is None:
+            items.extend(items_from_text(joined))
+            continue
+        kind, n = key
+        if kind == "x":
+            blk = split.blocks[n]
+            ident = f"a{blk.article}" if blk.article is not None else f"x{n}"
+            if blk.kind == "reading_guide":
+                role = "G+" if n in guide_open else "G"
+                guide_open.add(n)
+            else:
+                role = {"caption": "C", "banner": "N", "editor_note": "E"}.get(blk.kind.value, "P")
+            items.append(Item(ident, role, joined))
+            continue
+        art = split.articles[n]
+        ident, flat = f"a{n}", _norm(joined)
+        decks = [(d, t) for d, t in (("k", art.kicker), ("h", art.headline), ("s", art.subheadline)) if t]
+        if decks and any(_norm(t) in flat for _, t in decks) and len(flat) <= sum(len(_norm(t)) for _, t in decks) + 4:
+            items.extend(Item(ident, "T", t, deck=d) for d, t in decks if _norm(t) in flat)
+        elif any(_norm(h.text) == flat for h in art.subheads):
+            items.append(Item(ident, "S", joined))
+        elif _MARKER.match(flat):
+            items.append(Item(ident, "M", joined))
+        elif art.byline.kind and flat not in _norm("".join(art.paragraphs)) and len(flat) <= 40:
+            items.append(Item(ident, "B", joined, end=joined.startswith(("(", "（"))))
+        else:
+            prev = next((it for it in reversed(items) if it.ident == ident), None)
+            body = [_norm(p) for p in art.paragraphs]
+            cont = (
+                prev is not None
+                and prev.role in ("P", "P+")
+                and any(_norm(prev.text)[-12:] + flat[:12] in p for p in body)
+            )
+            items.append(Item(ident, "P+" if cont else "P", joined))
+    return items
+
+
 # --------------------------------------------------------------------------- typesetting
 
 
@@ -668,10 +738,24 @@ def render_page_pdf(page: Any, columns: int | None = None) -> bytes:
     return render_items(items, meta.get("name"), f"pdf/{page.name}", columns)
 
 
-def render_text_pdf(text: str, title: str | None = None, columns: int | None = None) -> bytes:
-    """The PDF of a plain extraction-text page: blocks separated by blank lines, a short one-line block
-    a title, set in columns; ``title`` (e.g. ``01版 要闻``) is printed as the running header."""
-    items = items_from_text(text)
+def render_text_pdf(
+    text: str,
+    title: str | None = None,
+    columns: int | None = None,
+    split: PageSplit | None = None,
+    rules: Any = None,
+) -> bytes:
+    """The PDF of a plain extraction-text page (blocks separated by blank lines), set in columns;
+    ``title`` (e.g. ``01版 要闻``) is printed as the running header. Each block is set as what it is
+    on the page (title deck, byline, paragraph, caption box, banner bar …) according to ``split``, by
+    default the segmenter's split of the page with ``rules`` (a paper's ``SegmentationRules``);
+    ``split=PageSplit()`` sets by shape alone: a one-line block of at most 30 characters that does
+    not end a sentence is a title deck, anything else a paragraph."""
+    if split is None:
+        from pipeline.segmentation import DEFAULT_RULES, segment_page
+
+        split = segment_page(text, rules or DEFAULT_RULES)
+    items = items_from_split(text, split)
     if not items:
         raise ValueError("no text to set")
     seed = "text/" + hashlib.sha1(text.encode("utf-8")).hexdigest()

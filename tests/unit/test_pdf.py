@@ -5,6 +5,7 @@ Rendering subsets the CJK font (about 1-2 s a page), so the round trips use a fe
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 
@@ -19,15 +20,18 @@ from pipeline.evaluation.pdfgen import (
     render_page_pdf,
     render_text_pdf,
 )
+from pipeline.models import PageSplit
 from pipeline.sources.pdf import extract_page
 
-# one held-out page of recipes whose layout differs most: interleaved features (an article's columns
-# between another's), a feature titled after its first column, a front page with banner, guide and photos
-ROUND_TRIP = ("two_features_interleaved-heldout-00", "feature_late_title-heldout-00", "front_page-heldout-00")
-# measured on these three pages (17 gold articles; python -m pipeline.evaluation.pdfgen --compare
-# reports all held-out pages): article F1 0.882 on the PDF path, 0.882 on their text. The floor leaves
-# one more article to the segmenter's retuning; the reading order is checked exactly
-PDF_F1_FLOOR = 0.8
+# one held-out page of the recipes whose layout differs most: two features cut into each other (an
+# article's columns between another's), a front page with a banner, a guide box, photos and a feature
+# titled after its first column
+ROUND_TRIP = ("two_features_interleaved-heldout-00", "front_page-heldout-00")
+# measured on these two pages (12 gold articles; python -m pipeline.evaluation.pdfgen --compare
+# reports all held-out pages): article F1 0.833 on the PDF path, 0.833 on their text (the same two
+# interleaved features missed by both). The floor leaves one more article to the segmenter's
+# retuning; the reading order is checked exactly
+PDF_F1_FLOOR = 0.75
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +67,7 @@ THREE_COLUMNS = [f"第{n}段正文，" + "这是用来填满栏目的文字内�
 
 def test_three_columns_are_read_top_to_bottom_then_left_to_right() -> None:
     text = "三栏版面的阅读顺序\n\n" + "\n\n".join(THREE_COLUMNS) + "\n"
-    data = render_text_pdf(text, columns=3)
+    data = render_text_pdf(text, columns=3, split=PageSplit())
     got = extract_page(data, "three-columns")
     assert _norm_join(got.text) == _norm_join(text)
     # the text really runs through three columns: three left edges among the body blocks
@@ -123,11 +127,31 @@ def test_encrypted_and_textless_pdfs_are_invalid_pages() -> None:
         extract_page(buf.getvalue(), "scanned")
 
 
+SAMPLE_PAGE = Path(__file__).resolve().parents[2] / "samples" / "issues" / "grrb" / "2026-11-18" / "01.txt"
+
+
+def test_a_sample_page_survives_the_pdf_round_trip() -> None:
+    """What the local e-paper site serves: a sample page set as a PDF by its segmentation, read back,
+    segments into the same articles."""
+    from pipeline.segmentation import DEFAULT_RULES, segment_page
+
+    text = SAMPLE_PAGE.read_text(encoding="utf-8")
+    got = extract_page(render_text_pdf(text, title="2026年11月18日 01版 要闻"), "grrb/2026-11-18/01")
+    assert _norm_join(got.text) == _norm_join(text)
+    assert {b.kind for b in got.blocks} == {"title", "text"}
+    want, back = segment_page(text, DEFAULT_RULES), segment_page(got.text, DEFAULT_RULES)
+    assert len(want.articles) >= 3
+    assert [(a.headline, a.byline, "".join(a.paragraphs)) for a in back.articles] == [
+        (a.headline, a.byline, "".join(a.paragraphs)) for a in want.articles
+    ]
+
+
 def test_text_pages_set_short_lines_as_titles() -> None:
     items = items_from_text("民生实事\n\n老旧小区加装电梯进入快车道\n\n本报讯 正文第一段。\n\n正文\n第二段，折行。\n")
     assert [(it.role, it.deck) for it in items][:2] == [("T", "k"), ("T", "h")]
     assert [it.text for it in items if it.role == "P"] == ["本报讯 正文第一段。", "正文第二段，折行。"]
-    got = extract_page(render_text_pdf("老旧小区加装电梯\n\n正文第一段。\n", title="03版 民生"), "t")
+    plain = render_text_pdf("老旧小区加装电梯\n\n正文第一段。\n", title="03版 民生", split=PageSplit())
+    got = extract_page(plain, "t")
     assert got.header == ("03版 民生",) and _blocks(got.text) == ["老旧小区加装电梯", "正文第一段。"]
 
 
