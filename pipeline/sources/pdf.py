@@ -40,7 +40,8 @@ from typing import Any
 from pipeline.errors import InvalidPage
 
 # thresholds in ems of the page's body font size
-_SPLIT_GAP = 0.8  # a horizontal gap wider than this (ems of the body type) ends a line fragment
+_SPLIT_GAP = 1.1  # a horizontal gap wider than this (ems of the body type) ends a line fragment
+_SPACE_GAP = 0.75  # a narrower gap at least this wide (ems of the type) reads as a space
 _SIZE_TOL = 0.03  # sizes further apart than this are different styles (a 10.5 pt head in 10 pt text)
 _JOIN_GAP = 0.5  # fragments drawn apart on one baseline are one line when at most this far apart
 _LINE_GAP = 0.8  # white between two lines of one block at most
@@ -204,6 +205,8 @@ def _page_lines(page, number: int, height: float) -> list[_Line]:  # type: ignor
             cur = _Line([ch], left, right, base, size, number, bold)
             lines.append(cur)
         else:
+            if left - cur.x1 >= _SPACE_GAP * size and not ch.isspace() and cur.chars[-1] != " ":
+                cur.chars.append(" ")  # white drawn as a move, not a space glyph (an ideographic space)
             cur.chars.append(ch)
             cur.x1 = max(cur.x1, right)
     lines = [ln for ln in lines if ln.text.strip()]
