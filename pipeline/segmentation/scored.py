@@ -688,6 +688,10 @@ class ScoredSegmenter(_Segmenter):
         # a paragraph that does not open with a Han character scores 0 (``join_gain``)
         return best if best >= 0.0 or len(heads) == len(self._paras_after[i]) else 0.0
 
+    def _two_decks(self, unit: Unit) -> bool:
+        """A title line printed as two decks (主题——副题, decks split by a wide space)."""
+        return len(bylines.split_decks(unit.text, self.rules)) > 1
+
     def _opens_story(self, nxt: Unit | None) -> bool:
         """Does what follows open a story (a dateline, a byline that is not an end credit, a reading
         guide)? Then it cannot continue an article that already has paragraphs: the line before it
@@ -708,7 +712,10 @@ class ScoredSegmenter(_Segmenter):
         if ctx.dateline:  # 本报讯 … opens a story's body
             return ["pnew"] if not art.paragraphs and art.byline is None else []
         actions = []
-        if not art.title_units or art.title_units[-1] is self.last:  # untitled, or a deck under its title line
+        # untitled, or a deck under its title line (not under a line that is already two decks,
+        # "主题——副题": the subtitle closes a title)
+        titles = art.title_units
+        if not titles or (titles[-1] is self.last and not self._two_decks(titles[-1])):
             actions.append("title")
         if art.paragraphs and not ctx.opens_story:  # a section head is followed by its paragraph
             actions.append("sub")
@@ -842,7 +849,7 @@ class ScoredSegmenter(_Segmenter):
                     continue
                 actions = ("pnew",)
             else:
-                may_title = not titles or under_title
+                may_title = not titles or (under_title and not self._two_decks(titles[-1]))
                 if paragraphs and not opens_story:
                     actions = ("title", "sub", "pjoin", "pnew") if cut else ("title", "sub", "pnew")
                     if not may_title:
