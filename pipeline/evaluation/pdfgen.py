@@ -488,7 +488,7 @@ def modules_of(items: Sequence[Item]) -> list[Module]:
             or (article_item and cur.ident != it.ident and cur.ident.startswith("a"))
             or (article_item and not cur.ident.startswith("a"))
         )
-        if starts:
+        if starts or cur is None:
             out.append(Module(it.ident, [it]))
         else:
             cur.items.append(it)
@@ -924,9 +924,8 @@ def _table(result: dict[str, Any]) -> str:
     rows = [head, "-" * len(head)]
 
     def row(name: str, path: str, d: dict[str, float]) -> str:
-        return (
-            f"{name:<34}{path:<6}{d['pages']:>6}{d['articles_gold']:>6}{d['articles_predicted']:>6}"
-            + "".join(f"{d[c]:>17.3f}" for c in cols)
+        return f"{name:<34}{path:<6}{d['pages']:>6}{d['articles_gold']:>6}{d['articles_predicted']:>6}" + "".join(
+            f"{d[c]:>17.3f}" for c in cols
         )
 
     for recipe, scores in result["per_recipe"].items():
