@@ -17,10 +17,10 @@ from pipeline.segmentation import segment_page
 
 
 def clear_caches() -> None:
-    from pipeline.segmentation import scored
+    from pipeline.segmentation import evidence
 
-    scored._gain.cache_clear()
-    scored._edge_pos.cache_clear()
+    evidence._gain.cache_clear()
+    evidence._edge_pos.cache_clear()
 
 
 def main() -> None:

@@ -34,459 +34,51 @@ open article. The same features, as dictionaries, are what ``training.py`` fits 
 from __future__ import annotations
 
 import functools
-import json
 import math
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, NamedTuple
-
-import numpy as np
+from typing import NamedTuple
 
 from pipeline.models import BlockKind, PageSplit, Subhead
 from pipeline.segmentation import bylines
 from pipeline.segmentation.charlm import BOS, char_lm
+from pipeline.segmentation.evidence import (
+    _DIST,
+    ContextKey,
+    Feats,
+    NextKey,
+    OwnKey,
+    UnitKeys,
+    _ArtState,
+    _clip,
+    _commas,
+    _cont_class,
+    _edge_pos,
+    _end_class,
+    _gain,
+    _is_banner_word,
+    _len_bucket,
+    _lm4,
+    _Shape,
+    _short_first_clause,
+    context_indicators,
+    join_gain,
+    next_indicators,
+    own_indicators,
+)
+from pipeline.segmentation.model import (
+    _ACTION_ROW,
+    _ART_ROW,
+    LOOKAHEAD,
+    RULE_KINDS,
+    TITLE_HOPS,
+    Candidate,
+    Model,
+    PairKey,
+    default_model,
+    pair_indicators,
+)
 from pipeline.segmentation.rules import DEFAULT_RULES, SegmentationRules
 from pipeline.segmentation.segmenter import Unit, _Art, _Blk, _Segmenter, ends_sentence, finish
-
-WEIGHTS_FILE = Path(__file__).with_name("weights.json")
-ACTIONS = ("new_title", "new_body", "title", "sub", "pnew", "pjoin", "banner")
-_ART_ACTIONS = ("title", "sub", "pnew", "pjoin")
-RULE_KINDS = ("guide_header", "marker", "caption", "editor")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
-_SPACES = re.compile(r"\s+")
-Feats = dict[str, float]
-
-
-_ACTION_ROW = {a: n for n, a in enumerate(ACTIONS)}
-_ART_ROW = {a: n for n, a in enumerate(_ART_ACTIONS)}
-# the real-valued features of a unit-article pair (the rest are indicators, see ``pair_indicators``)
-PAIR_REALS = ("gain", "lm", "nx_gain", "nx_lm", "affinity", "aff_share", "nx_aff", "nx_aff_share", "later_better",
-              "nx_later_better")
-# title lines skipped to find the paragraph a title-like line heads: 0 (measured: 2 raised article F1
-# on held-out text, 0.901 -> 0.911, but let late decks become banners, block F1 0.902 -> 0.893)
-TITLE_HOPS = 0
-LOOKAHEAD = 6  # paragraphs after a unit searched for a better continuation of a cut paragraph
-# a pair's indicators as a tuple: what ``Model.pair_scores`` memoises
-PairKey = tuple[
-    str, str, bool, int, str, bool, bool, str, bool, bool, bool, bool, bool, bool, bool, str | None, str | None,
-    str | None,
-]
-
-
-def pair_indicators(key: PairKey) -> Feats:
-    """The indicator features of a unit-article pair, from its key."""
-    (dist, prev, same, others_cut, kind, cut, cur, start, latest, han_han, nx_cont, fresh, aff_top, nx_top, nx_zero,
-     join_pos, nx_frag, cont) = key
-    c = int(cut)
-    f: Feats = {
-        f"dist:{dist}": 1.0,
-        f"prev:{prev}:{'same' if same else 'other'}": 1.0,
-        f"others_cut:{others_cut}": 1.0,
-        f"u:{kind}&cut:{c}&cur:{int(cur)}": 1.0,
-        f"start:{start}&cut:{c}": 1.0,
-    }
-    if cont is not None:  # where the article's cut paragraph continues best: right after this line, or further on
-        f[f"cont:{cont}"] = 1.0
-    if nx_frag is not None:  # the paragraph after this line starts mid-sentence: whose cut does it continue?
-        f[f"nxfrag:{nx_frag}"] = 1.0
-    if join_pos is not None:  # the words that meet at the cut: 主席周青禾 ‖ 表示 (nr>v) reads on
-        f[f"joinpos:{join_pos}"] = 1.0
-    for name, on in (("is_cur", cur), ("is_latest", latest), ("han_han", han_han), ("nx_cont", nx_cont),
-                     ("fresh_title", fresh), ("aff_top", aff_top), ("nx_aff_top", nx_top), ("nx_aff_zero", nx_zero)):
-        if on:
-            f[name] = 1.0
-    return f
-
-
-@dataclass
-class Candidate:
-    """One possible decision about a unit: ``action`` on article ``art`` (None for the actions that
-    start something new), with the features of the unit-article pair (shared between actions)."""
-
-    action: str
-    art: _Art | None
-    art_feats: Feats | None = None  # what changes with the unit
-    static: Feats | None = None  # what only changes when the article grows
-
-    def features(self, unit_feats: Feats) -> Feats:
-        """All features, named by the action (what the model's weights are keyed by)."""
-        feats = {f"{self.action}|{k}": v for k, v in unit_feats.items()}
-        for part in (self.art_feats, self.static):
-            if part:
-                feats.update({f"{self.action}|a:{k}": v for k, v in part.items()})
-        return feats
-
-
-class Model:
-    """A linear scorer over action-named features (``new_title|len:12``, ``pjoin|a:gain``)."""
-
-    def __init__(self, weights: dict[str, float], meta: dict[str, Any] | None = None) -> None:
-        self.weights = weights
-        self.meta = meta or {}
-        # per feature, its weight under every action at once: a unit's (or an article's) scores for
-        # all actions are one column sum over its features
-        unit: dict[str, list[float]] = {}
-        art: dict[str, list[float]] = {}
-        for key, w in weights.items():
-            action, _, name = key.partition("|")
-            if name.startswith("a:"):
-                if action in _ART_ROW:
-                    art.setdefault(name[2:], [0.0] * len(_ART_ACTIONS))[_ART_ROW[action]] = w
-            elif action in _ACTION_ROW:
-                unit.setdefault(name, [0.0] * len(ACTIONS))[_ACTION_ROW[action]] = w
-        self._unit = {k: tuple(v) for k, v in unit.items()}
-        self._unit_row = {k: n for n, k in enumerate(self._unit)}
-        zeros = (0.0,) * len(ACTIONS)
-        self._unit_reals = np.array([self._unit.get(k, zeros) for k in UNIT_REALS], dtype=float)
-        self._unit_memo: tuple[dict[Any, tuple[float, ...]], ...] = ({}, {}, {})
-        self._art = {k: tuple(v) for k, v in art.items()}
-        self._pairs: dict[PairKey, tuple[float, ...]] = {}
-        self._statics: dict[tuple[str, ...], tuple[float, ...]] = {}
-
-    def score(self, feats: Feats) -> float:
-        w = self.weights
-        return sum(w.get(k, 0.0) * v for k, v in feats.items())
-
-    @staticmethod
-    def _columns(table: dict[str, tuple[float, ...]], feats: Feats, width: int) -> tuple[float, ...]:
-        rows = []
-        for k, v in feats.items():
-            row = table.get(k)
-            if row is not None:
-                rows.append(row if v == 1.0 else tuple(x * v for x in row))
-        return tuple(map(sum, zip(*rows, strict=True))) if rows else (0.0,) * width
-
-    def unit_scores(self, unit_feats: Feats) -> tuple[float, ...]:
-        """The unit's part of every action's score, in ``ACTIONS`` order (once per unit)."""
-        return self._columns(self._unit, unit_feats, len(ACTIONS))
-
-    def page_unit_scores(self, page: Sequence[UnitKeys]) -> list[list[float]]:
-        """``unit_scores`` of every unit of a page from its keys: each key's indicators are scored
-        once per model (memoised), the real values in one product."""
-        if not page:
-            return []
-        memo, table, width = self._unit_memo, self._unit, len(ACTIONS)
-        groups = ((own_indicators, memo[0]), (next_indicators, memo[1]), (context_indicators, memo[2]))
-        parts: list[list[tuple[float, ...]]] = [[], [], []]
-        for keys in page:
-            for n, (indicators, seen) in enumerate(groups):
-                row = seen.get(keys[n])
-                if row is None:
-                    row = seen[keys[n]] = self._columns(table, indicators(keys[n]), width)  # type: ignore[operator]
-                parts[n].append(row)
-        reals = np.array([keys[3] for keys in page])
-        total = np.array(parts[0]) + np.array(parts[1]) + np.array(parts[2]) + reals @ self._unit_reals
-        return total.tolist()
-
-    def static_scores(self, feats: Feats) -> tuple[float, ...]:
-        """``art_scores`` of an article's own features (a handful of indicators), memoised."""
-        key = tuple(feats)
-        found = self._statics.get(key)
-        if found is None:
-            found = self._statics[key] = self.art_scores(feats)
-        return found
-
-    def art_scores(self, feats: Feats) -> tuple[float, ...]:
-        """An article's part of the score of each action on it, in ``_ART_ACTIONS`` order."""
-        return self._columns(self._art, feats, len(_ART_ACTIONS))
-
-    def pair_scores(self, key: PairKey) -> tuple[float, ...]:
-        """The indicators' part of each article action's score; a page has few distinct keys."""
-        found = self._pairs.get(key)
-        if found is None:
-            if len(self._pairs) > 1 << 16:
-                self._pairs.clear()
-            found = self._pairs[key] = self.art_scores(pair_indicators(key))
-        return found
-
-    def choose(self, unit_feats: Feats, cands: list[Candidate]) -> Candidate:
-        """The best candidate, each scored from its feature dictionary (training; the reference
-        the decoder's fast path is tested against)."""
-        best, best_score = cands[0], -math.inf
-        for cand in cands:
-            score = self.score(cand.features(unit_feats))
-            if score > best_score:
-                best, best_score = cand, score
-        return best
-
-    @classmethod
-    def load(cls, path: Path = WEIGHTS_FILE) -> Model:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(data["weights"], data.get("meta"))
-
-    def save(self, path: Path) -> None:
-        weights = {k: round(v, 4) for k, v in sorted(self.weights.items()) if abs(v) >= 1e-4}
-        data = {"meta": self.meta, "weights": weights}
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
-
-
-@functools.cache
-def default_model() -> Model:
-    return Model.load()
-
-
-# ---------------------------------------------------------------------------- language-model evidence
-@functools.cache
-def _jieba_model() -> tuple[dict[str, int], float]:
-    from pipeline.text.tokenizer import plain_tokenizer
-
-    tok = plain_tokenizer()
-    return tok.FREQ, math.log(tok.total)
-
-
-def suffix_logps(text: str) -> list[float]:
-    """The log-probability of jieba's best segmentation of every suffix ``text[k:]`` (its
-    word-unigram model: ``Tokenizer.get_DAG`` and ``calc``, the values only, for short windows)."""
-    freq, log_total = _jieba_model()
-    n = len(text)
-    best = [0.0] * (n + 1)
-    log = math.log
-    for k in range(n - 1, -1, -1):
-        top = -math.inf
-        i, frag = k, text[k]
-        while i < n and frag in freq:
-            count = freq[frag]
-            if count:
-                v = log(count) - log_total + best[i + 1]
-                if v > top:
-                    top = v
-            i += 1
-            frag = text[k : i + 1]
-        best[k] = top if top > -math.inf else best[k + 1] - log_total  # an unknown character alone
-    return best
-
-
-def route_logp(text: str) -> float:
-    """Log-probability of jieba's best segmentation of ``text``."""
-    return suffix_logps(text)[0]
-
-
-def join_gain(left: str, right: str) -> float:
-    """How much likelier the text across a cut is read as one piece than as two (natural log, per
-    character of the window, clipped): positive when a word runs across the cut (…帮扶资 ‖ 金460万元)."""
-    tail, head = left[-4:], right[:4]
-    if not (tail and head and "\u4e00" <= tail[-1] <= "\u9fff" and "\u4e00" <= head[0] <= "\u9fff"):
-        return 0.0
-    return _gain(tail, head)
-
-
-@functools.lru_cache(maxsize=1 << 14)
-def _gain(tail: str, head: str) -> float:
-    whole = suffix_logps(tail + head)  # whole[len(tail)] is the head's own best segmentation
-    gain = whole[0] - suffix_logps(tail)[0] - whole[len(tail)]
-    return max(-1.0, min(1.0, gain / 8.0))
-
-
-_POS_KEEP = frozenset(("nr", "ns", "nt", "nz", "v", "vn", "n", "m", "x", "a", "p", "d", "c", "u"))
-
-
-@functools.lru_cache(maxsize=1 << 15)
-def _edge_pos(piece: str, last: bool) -> str:
-    """Coarse part of speech of the first (``last``: the last) word of ``piece``, the unit's first
-    or last six characters, as jieba's tagger reads them (n, nr, ns, v, …)."""
-    flag = _edge_tag(piece, last)
-    return flag if flag in _POS_KEEP else flag[:1]
-
-
-def _edge_tag(piece: str, last: bool) -> str:
-    """``pos_tokenizer().tag(piece)[0 or -1]``'s tag, running the tagger's HMM only on the run of
-    unknown characters at that edge (the costly part; a run elsewhere cannot change the edge word)."""
-    from jieba.posseg import re_han_internal
-
-    from pipeline.text.tokenizer import pos_tokenizer
-
-    pos = pos_tokenizer()
-    pos.makesure_userdict_loaded()
-    blocks = [b for b in re_han_internal.split(piece) if b]
-    if not blocks:
-        return "x"
-    blk = blocks[-1] if last else blocks[0]
-    if not re_han_internal.match(blk):
-        tagged = pos.tag(blk)  # no dictionary, no HMM: digits, Latin letters, punctuation
-        return (tagged[-1] if last else tagged[0])[1] if tagged else "x"
-    tok, words = pos.tokenizer, pos.word_tag_tab
-    route: dict[int, tuple[float, int]] = {}
-    tok.calc(blk, tok.get_DAG(blk), route)  # jieba's route, as ``FastPOSTokenizer._tag_dag``
-    segs = []
-    x = 0
-    while x < len(blk):
-        y = route[x][1] + 1
-        segs.append((x, y))
-        x = y
-    singles = [b - a == 1 for a, b in segs]  # single characters gather into a buffer, flushed together
-    if last:
-        k = len(segs)
-        while k > 0 and singles[k - 1]:
-            k -= 1
-        if k == len(segs):
-            return words.get(blk[segs[-1][0] :], "x")
-        buf = blk[segs[k][0] :]
-    else:
-        k = 0
-        while k < len(segs) and singles[k]:
-            k += 1
-        if k == 0:
-            return words.get(blk[: segs[0][1]], "x")
-        buf = blk[: segs[k - 1][1]]
-    out: list[tuple[str, str, int]] = []
-    pos._flush(buf, 0, out)
-    return (out[-1] if last else out[0])[1]
-
-
-_DIST = ("0", "1", "2", "3", "4", "8", "8", "8", "8")  # distance in units, bucketed (``_pair``)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _lm4(a: str, b: str) -> float:
-    """The character LM's PMI of ``b`` after ``a``, scaled and clipped as a feature value."""
-    return _clip(char_lm().pmi(a, b) / 4)
-
-
-def _cont_class(here: float, later_better: float) -> str:
-    """Where a cut paragraph reads on: in the paragraph after a title-like line (a word across the
-    cut), clearly better in one further on, or neither."""
-    if later_better > 0.2 and here + later_better >= 0.3:
-        return "elsewhere"
-    return "here" if here >= 0.3 else "unknown"
-
-
-def _clip(x: float, bound: float = 1.5) -> float:
-    return max(-bound, min(bound, x))
-
-
-_LEN_BOUNDS = (4, 8, 12, 18, 24, 32, 48, 80)
-_LEN_BUCKETS = tuple(str(next(b for b in _LEN_BOUNDS if n <= b)) for n in range(81))
-
-
-def _len_bucket(n: int) -> str:
-    return _LEN_BUCKETS[n] if n <= 80 else "long"
-
-
-def _end_class(text: str, rules: SegmentationRules) -> str:
-    if not text:
-        return "empty"
-    last = text[-1]
-    if last in rules.sentence_end:
-        return "stop"
-    if last in rules.closers:
-        return "close_stop" if ends_sentence(text, rules) else "close"
-    if last in ",，、;；:：":
-        return "comma"
-    if last.isdigit():
-        return "digit"
-    return "han" if "\u4e00" <= last <= "\u9fff" else "other"
-
-
-def _is_banner_word(text: str, banners: tuple[str, ...]) -> bool:
-    """Is one of the paper's banner words printed as a phrase of its own in ``text`` (not merely
-    contained in a headline: 安全生产 the column, not 安全生产没有“差不多”)?"""
-    if not banners:
-        return False
-    line = f" {' '.join(text.split())} "
-    return any(f" {' '.join(b.split())} " in line for b in banners)
-
-
-def _short_first_clause(text: str) -> bool:
-    """`表示,…` / `平,…`: a clause of at most four characters before the first comma."""
-    head = text[:5]
-    return "," in head or "，" in head
-
-
-def _commas(text: str) -> int:
-    return min(2, text.count(",") + text.count("，") + text.count(";") + text.count("；"))
-
-
-class _Shape(NamedTuple):
-    """What the features read of one unit, computed once per unit (a unit is also the next and the
-    previous unit of its neighbours)."""
-
-    own: OwnKey
-    length: str
-    raw_length: str
-    end: str
-    commas: int
-    first_pos: str
-    starts_cont: bool
-    opener: bool
-    dateline: bool
-    short_clause: bool
-    start_lm: float
-    start: str  # how the text starts: cont(inuation), opener, quote, han, other
-
-
-# A unit's features come in three groups of indicators, each a function of a small key (so the
-# decoder scores a key once per model, not a feature dictionary per unit), plus four real values:
-#   own      the unit's shape: kind, length, ending, commas, edge words' POS, flags
-#   next     the shape of the unit after it (captions and editor notes skipped)
-#   context  conjunctions with the next and the previous unit
-OwnKey = tuple[str, str, str, int, str, str, bool, bool, bool, bool, bool, bool, bool, int, str, bool, bool, bool]
-NextKey = tuple[str, bool, bool, bool, bool, str, str, str, int] | None
-ContextKey = tuple[str, str, str, str, str, str | None, str | None, str]
-UNIT_REALS = ("start_lm", "nx:gain", "nx:lm", "nx:start_lm")
-_OWN_FLAGS = ("period", "credit_paren", "starts_cont", "starts_opener", "dateline", "first_unit", "banner_word")
-_SHAPE_FLAGS = ("short_phrases", "dash", "quote_sentence")
-
-
-def own_indicators(key: OwnKey) -> Feats:
-    kind, length, end, commas, last_pos, first_pos, *flags = key
-    f: Feats = {
-        "bias": 1.0,
-        f"kind:{kind}": 1.0,
-        f"len:{length}": 1.0,
-        f"end:{end}": 1.0,
-        f"commas:{commas}": 1.0,
-        f"lastpos:{last_pos}": 1.0,
-        f"firstpos:{first_pos}": 1.0,
-    }
-    for name, on in zip(_OWN_FLAGS, flags[:7], strict=True):
-        if on:
-            f[name] = 1.0
-    phrases, longest = flags[7], flags[8]
-    f[f"phrases:{phrases}"] = 1.0
-    f[f"longest:{longest}"] = 1.0
-    for name, on in zip(_SHAPE_FLAGS, flags[9:], strict=True):
-        if on:
-            f[name] = 1.0
-    return f
-
-
-def next_indicators(key: NextKey) -> Feats:
-    if key is None:
-        return {"nx:none": 1.0}
-    kind, dateline, starts_cont, short_clause, opener, first_pos, length, end, commas = key
-    f: Feats = {f"nx:kind:{kind}": 1.0}
-    for name, on in (("nx:dateline", dateline), ("nx:starts_cont", starts_cont),
-                     ("nx:short_clause", short_clause), ("nx:opener", opener)):
-        if on:
-            f[name] = 1.0
-    f[f"nx:firstpos:{first_pos}"] = 1.0
-    f[f"nx:len:{length}"] = 1.0
-    f[f"nx:end:{end}"] = 1.0
-    f[f"nx:commas:{commas}"] = 1.0
-    return f
-
-
-def context_indicators(key: ContextKey) -> Feats:
-    kind, end, length, nx_kind, nx2_kind, pv_kind, pv_end, pos_pair = key
-    f: Feats = {
-        f"pos:{pos_pair}": 1.0,  # this unit's last word and the next one's first: a name, then 表示
-        f"kind:{kind}&nx:{nx_kind}": 1.0,
-        f"kind:{kind}&nx:{nx_kind}&nx2:{nx2_kind}": 1.0,  # a line above a title above a byline: banner or kicker
-        f"end:{end}&nx:{nx_kind}": 1.0,
-        f"len:{length}&nx:{nx_kind}": 1.0,
-    }
-    if pv_kind is not None:
-        f[f"pv:kind:{pv_kind}"] = 1.0
-        f[f"pv:end:{pv_end}"] = 1.0
-    return f
-
-
-UnitKeys = tuple[OwnKey, NextKey, ContextKey, tuple[float, float, float, float]]
-
-
-_ArtState = tuple[Feats, bool, int, tuple[float, ...]]  # features, last paragraph cut, last unit, scores
 
 
 class ScoredSegmenter(_Segmenter):

@@ -18,8 +18,10 @@ from pathlib import Path
 
 from pipeline.models import BlockKind, PageSplit
 from pipeline.segmentation.charlm import LM_FILE, CharLM
+from pipeline.segmentation.evidence import Feats
+from pipeline.segmentation.model import Candidate, Model
 from pipeline.segmentation.rules import DEFAULT_RULES, SegmentationRules
-from pipeline.segmentation.scored import Candidate, Feats, Model, ScoredSegmenter
+from pipeline.segmentation.scored import ScoredSegmenter
 from pipeline.segmentation.segmenter import Unit, _Art
 
 _NORM = re.compile(r"\s+|——|—")
@@ -270,7 +272,7 @@ def bank_rules(rules: SegmentationRules = DEFAULT_RULES) -> SegmentationRules:
 
 def train_shipped(out: Path | None = None, per_recipe: int = TRAIN_PAGES_PER_RECIPE) -> Model:
     """Fit the weights ``segment_page`` uses on every recipe's fit-text pages; write them to ``out``."""
-    from pipeline.segmentation.scored import WEIGHTS_FILE
+    from pipeline.segmentation.model import WEIGHTS_FILE
 
     model = train_model(training_pages(per_recipe))
     model.meta.update({"pages_per_recipe": per_recipe, "text": "fit split of the article bank"})
@@ -335,7 +337,7 @@ def _text_gold(page: object) -> tuple[str, PageSplit]:
 
 
 def _shipped() -> Model:
-    from pipeline.segmentation.scored import default_model
+    from pipeline.segmentation.model import default_model
 
     return default_model()
 

@@ -181,7 +181,7 @@ def test_the_fast_decoder_decides_as_the_feature_dictionaries_do() -> None:
 
 def test_the_join_evidence_is_jiebas_best_segmentation() -> None:
     """``suffix_logps`` is jieba's route (``get_DAG`` + ``calc``) computed for every suffix at once."""
-    from pipeline.segmentation.scored import join_gain, suffix_logps
+    from pipeline.segmentation.evidence import join_gain, suffix_logps
     from pipeline.text.tokenizer import plain_tokenizer
 
     tok = plain_tokenizer()
@@ -197,7 +197,7 @@ def test_the_join_evidence_is_jiebas_best_segmentation() -> None:
 def test_the_edge_words_tag_is_the_taggers() -> None:
     """``_edge_tag`` runs the tagger's HMM only on the unknown run at the edge; the tag is the one
     ``pos_tokenizer().tag`` gives the first / last word of the whole piece."""
-    from pipeline.segmentation.scored import _edge_tag
+    from pipeline.segmentation.evidence import _edge_tag
     from pipeline.text.tokenizer import pos_tokenizer
 
     pieces = ["主席周青禾", "表示,江川市", "帮扶资", "金460万元", "2026年“技", "本报记者 马", "APP下载", "。", " "]
