@@ -30,7 +30,7 @@ from pathlib import Path
 
 from pipeline.models import Article, ArticlePart, Byline, EnrichedArticle, Subhead
 from pipeline.segmentation import DEFAULT_RULES
-from pipeline.segmentation.segmenter import ends_sentence, word_crosses_cut
+from pipeline.segmentation.units import ends_sentence, word_crosses_cut
 
 _WORD = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]")
 WEIGHTS_FILE = Path(__file__).resolve().parent / "segmentation" / "jumps.toml"

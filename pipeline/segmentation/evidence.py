@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from pipeline.segmentation.charlm import char_lm
 from pipeline.segmentation.rules import SegmentationRules
-from pipeline.segmentation.segmenter import ends_sentence
+from pipeline.segmentation.units import ends_sentence
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _SPACES = re.compile(r"\s+")

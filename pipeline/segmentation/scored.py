@@ -78,7 +78,8 @@ from pipeline.segmentation.model import (
     pair_indicators,
 )
 from pipeline.segmentation.rules import DEFAULT_RULES, SegmentationRules
-from pipeline.segmentation.segmenter import Unit, _Art, _Blk, _Segmenter, ends_sentence, finish
+from pipeline.segmentation.segmenter import _Art, _Blk, _Segmenter, finish
+from pipeline.segmentation.units import Unit, ends_sentence
 
 
 class ScoredSegmenter(_Segmenter):

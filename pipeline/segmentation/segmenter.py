@@ -14,29 +14,23 @@ Time is linear in page size: per unit, work is bounded by the number of open art
 from __future__ import annotations
 
 import functools
-import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Literal
 
 from pipeline.models import Article, Block, BlockKind, Byline, PageSplit, Subhead
 from pipeline.segmentation import bylines
 from pipeline.segmentation.rules import DEFAULT_RULES, SegmentationRules
-
-UnitKind = Literal["guide_header", "marker", "caption", "editor", "byline", "title", "para"]
-_HAN = re.compile(r"[\u4e00-\u9fff]")
-_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-
-
-@dataclass
-class Unit:
-    idx: int
-    text: str
-    start: int
-    end: int
-    kind: UnitKind = "para"
-    byline: Byline | None = None
-    photographer: str | None = None
+from pipeline.segmentation.units import (
+    _HAN,
+    Unit,
+    _trigrams,
+    classify,
+    ends_sentence,
+    merge_spans,
+    page_number,
+    split_units,
+    word_crosses_cut,
+)
 
 
 @dataclass
@@ -64,123 +58,6 @@ class _Blk:
     units: list[Unit]
     photographer: str | None = None
     owner: _Art | None = None
-
-
-def page_number(token: str) -> int | None:
-    if token.isdigit():
-        return int(token)
-    if token in _CN_DIGITS:
-        return _CN_DIGITS[token]
-    if token.startswith("十") and len(token) == 2:
-        return 10 + _CN_DIGITS.get(token[1], 0)
-    if len(token) >= 2 and token[1] == "十":
-        return _CN_DIGITS.get(token[0], 0) * 10 + (_CN_DIGITS.get(token[2], 0) if len(token) == 3 else 0)
-    return None
-
-
-def ends_sentence(text: str, rules: SegmentationRules) -> bool:
-    stripped = text.rstrip(rules.closers + " ")
-    return bool(stripped) and stripped[-1] in rules.sentence_end
-
-
-def split_units(text: str, rules: SegmentationRules = DEFAULT_RULES) -> list[Unit]:
-    """Units with [start, end) offsets of their content: one per block line, except that lines
-    hard-wrapped by the extraction are joined back. A new unit starts at an indented line (when
-    the block indents its paragraphs: 　　正文), else after a line that ends a sentence or is
-    clearly shorter than the block's lines."""
-    blocks: list[list[tuple[str, int, int, bool]]] = [[]]
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        content = line.rstrip("\r\n")
-        stripped = content.strip()
-        if stripped:
-            lead = content[: len(content) - len(content.lstrip())]
-            indented = "\u3000" in lead or len(lead) >= 2
-            blocks[-1].append((stripped, pos + len(lead), pos + len(lead) + len(stripped), indented))
-        elif blocks[-1]:
-            blocks.append([])
-        pos += len(line)
-    units: list[Unit] = []
-    for block in blocks:
-        if not block:
-            continue
-        indent_style = any(indented for _, _, _, indented in block[1:])
-        width = max(len(t) for t, _, _, _ in block)
-        group = [block[0]]
-        for line in block[1:]:
-            prev = group[-1][0]
-            full = len(prev) >= rules.wrap_ratio * width
-            if indent_style:  # paragraphs start indented; wrapped lines are full width
-                join = (
-                    not line[3]
-                    and full
-                    and (group[0][3] or len(group) > 1 or not is_title_like(group[0][0], rules))
-                    and not (ends_sentence(prev, rules) and is_title_like(line[0], rules))
-                )
-            else:
-                join = width >= rules.min_wrap_width and full and not ends_sentence(prev, rules)
-            if join:
-                group.append(line)
-            else:
-                units.append(Unit(len(units), "".join(t for t, _, _, _ in group), group[0][1], group[-1][2]))
-                group = [line]
-        units.append(Unit(len(units), "".join(t for t, _, _, _ in group), group[0][1], group[-1][2]))
-    return units
-
-
-def classify(unit: Unit, rules: SegmentationRules) -> UnitKind:
-    text = unit.text
-    compact = re.sub(r"\s+", "", text).strip(":：")
-    if compact in rules.guide_headers:
-        return "guide_header"
-    if rules.marker_re.fullmatch(text):
-        return "marker"
-    if len(text) <= 40 and rules.editor_re.match(text):
-        return "editor"
-    byline = bylines.parse_standalone_byline(text, rules)
-    if byline:
-        unit.byline = byline
-        return "byline"
-    is_caption, photographer = bylines.parse_caption(text, rules)
-    if is_caption:
-        unit.photographer = photographer
-        return "caption"
-    if is_title_like(text, rules):
-        return "title"
-    return "para"
-
-
-def is_title_like(text: str, rules: SegmentationRules) -> bool:
-    if len(text) > rules.max_headline_chars or "。" in text:
-        return False
-    if text[0] in rules.continuation_starts:
-        return False
-    outside_quotes = re.sub(r"“[^”]*”|\"[^\"]*\"", "", text)
-    if sum(outside_quotes.count(c) for c in ",，;；") >= 2:
-        return False  # a clause list: a cut paragraph, not a headline
-    stripped = text.rstrip(rules.closers + " ")
-    return bool(stripped) and stripped[-1] not in rules.sentence_end + ",，:：、"
-
-
-def _trigrams(text: str) -> list[str]:
-    """Character trigrams of the Han text (names and terms repeat within an article)."""
-    han = "".join(_HAN.findall(text))
-    return [han[i : i + 3] for i in range(len(han) - 2)]
-
-
-def word_crosses_cut(left: str, right: str) -> bool:
-    """Does a jieba word run across the cut? (…帮扶资 ‖ 金460万元 -> 资金)."""
-    if not (left and right and _HAN.match(left[-1]) and _HAN.match(right[0])):
-        return False
-    from pipeline.text.tokenizer import plain_tokenizer
-
-    tail, head = left[-3:], right[:3]
-    pos = 0
-    for word in plain_tokenizer().cut(tail + head, HMM=False):
-        if pos < len(tail) < pos + len(word) and len(word) >= 2:
-            return True
-        pos += len(word)
-    return False
 
 
 class _Segmenter:
@@ -554,19 +431,6 @@ class _Segmenter:
             photographer=blk.photographer,
             article=index.get(id(blk.owner)) if blk.owner is not None else None,
         )
-
-
-def merge_spans(units: list[Unit]) -> list[tuple[int, int]]:
-    """Reading-order units -> spans; units adjacent on the page and in reading order merge."""
-    spans: list[tuple[int, int]] = []
-    prev: Unit | None = None
-    for unit in units:
-        if prev is not None and unit.idx == prev.idx + 1:
-            spans[-1] = (spans[-1][0], unit.end)
-        else:
-            spans.append((unit.start, unit.end))
-        prev = unit
-    return spans
 
 
 def segment_rules(text: str, rules: SegmentationRules = DEFAULT_RULES) -> PageSplit:

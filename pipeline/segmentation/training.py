@@ -22,7 +22,8 @@ from pipeline.segmentation.evidence import Feats
 from pipeline.segmentation.model import Candidate, Model
 from pipeline.segmentation.rules import DEFAULT_RULES, SegmentationRules
 from pipeline.segmentation.scored import ScoredSegmenter
-from pipeline.segmentation.segmenter import Unit, _Art
+from pipeline.segmentation.segmenter import _Art
+from pipeline.segmentation.units import Unit
 
 _NORM = re.compile(r"\s+|——|—")
 Decision = tuple[list[Feats], int]
