@@ -140,7 +140,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -259,7 +259,9 @@ class Handler(BaseHTTPRequestHandler):
         delimiter = query.get("delimiter", [""])[0]
         after = query.get("continuation-token", query.get("start-after", [""]))[0]
         max_keys = min(int(query.get("max-keys", [_MAX_KEYS])[0] or _MAX_KEYS), _MAX_KEYS)
-        contents, prefixes, truncated, last = [], [], False, ""
+        contents: list[str] = []
+        prefixes: list[str] = []
+        truncated, last = False, ""
         seen_prefixes: set[str] = set()
         for key, path in self.store.keys(bucket, prefix):
             if after and key <= after:

@@ -760,7 +760,7 @@ def generate_pages(
             n = 0
             while n < n_pages:
                 rng = _page_rng(seed, recipe, split, n)
-                comp = Composer(bank, split, rng, Style(half=rng.random() < 0.75, rng=rng))  # type: ignore[arg-type]
+                comp = Composer(bank, split, rng, Style(half=rng.random() < 0.75, rng=rng))
                 name = f"{recipe}-{split}-{n:02d}"
                 if recipe == "jump_page":
                     p_from, p_to = 1, rng.choice([2, 3, 4, 5, 8])
@@ -774,7 +774,7 @@ def generate_pages(
                                 recipe,
                                 split,
                                 render(src),
-                                src,  # type: ignore[arg-type]
+                                src,
                                 tuple(comp.used),
                                 group=name,
                             )
@@ -783,7 +783,7 @@ def generate_pages(
                     continue
                 meta = _layout_meta(recipe, rng, rng.randint(1, 8))
                 src = _markup(meta, _gaps(make(comp), rng))
-                pages.append(GenPage(name, recipe, split, render(src), src, tuple(comp.used)))  # type: ignore[arg-type]
+                pages.append(GenPage(name, recipe, split, render(src), src, tuple(comp.used)))
                 n += 1
     return pages
 

@@ -112,14 +112,14 @@ def _edge_tag(piece: str, last: bool) -> str:
         while k > 0 and singles[k - 1]:
             k -= 1
         if k == len(segs):
-            return words.get(blk[segs[-1][0] :], "x")
+            return str(words.get(blk[segs[-1][0] :], "x"))
         buf = blk[segs[k][0] :]
     else:
         k = 0
         while k < len(segs) and singles[k]:
             k += 1
         if k == 0:
-            return words.get(blk[: segs[0][1]], "x")
+            return str(words.get(blk[: segs[0][1]], "x"))
         buf = blk[: segs[k - 1][1]]
     out: list[tuple[str, str, int]] = []
     pos._flush(buf, 0, out)

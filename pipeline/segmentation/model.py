@@ -9,7 +9,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -148,7 +148,7 @@ class Model:
                 parts[n].append(row)
         reals = np.array([keys[3] for keys in page])
         total = np.array(parts[0]) + np.array(parts[1]) + np.array(parts[2]) + reals @ self._unit_reals
-        return total.tolist()
+        return cast("list[list[float]]", total.tolist())
 
     def static_scores(self, feats: Feats) -> tuple[float, ...]:
         """``art_scores`` of an article's own features (a handful of indicators), memoised."""

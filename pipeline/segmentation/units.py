@@ -68,23 +68,23 @@ def split_units(text: str, rules: SegmentationRules = DEFAULT_RULES) -> list[Uni
         indent_style = any(indented for _, _, _, indented in block[1:])
         width = max(len(t) for t, _, _, _ in block)
         group = [block[0]]
-        for line in block[1:]:
+        for entry in block[1:]:
             prev = group[-1][0]
             full = len(prev) >= rules.wrap_ratio * width
             if indent_style:  # paragraphs start indented; wrapped lines are full width
                 join = (
-                    not line[3]
+                    not entry[3]
                     and full
                     and (group[0][3] or len(group) > 1 or not is_title_like(group[0][0], rules))
-                    and not (ends_sentence(prev, rules) and is_title_like(line[0], rules))
+                    and not (ends_sentence(prev, rules) and is_title_like(entry[0], rules))
                 )
             else:
                 join = width >= rules.min_wrap_width and full and not ends_sentence(prev, rules)
             if join:
-                group.append(line)
+                group.append(entry)
             else:
                 units.append(Unit(len(units), "".join(t for t, _, _, _ in group), group[0][1], group[-1][2]))
-                group = [line]
+                group = [entry]
         units.append(Unit(len(units), "".join(t for t, _, _, _ in group), group[0][1], group[-1][2]))
     return units
 
