@@ -21,8 +21,12 @@ DAYS = [date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20)]
 
 
 def _settings(kafka: str, es: str, work: os.PathLike[str]) -> Settings:
-    os.environ.update(INKSTREAM_KAFKA__BOOTSTRAP_SERVERS=json.dumps([kafka]), INKSTREAM_ES__URL=es,
-                      INKSTREAM_DATA_DIR=str(work), INKSTREAM_SOURCE_ROOT=str(ROOT / "samples" / "issues"))
+    os.environ.update(
+        INKSTREAM_KAFKA__BOOTSTRAP_SERVERS=json.dumps([kafka]),
+        INKSTREAM_ES__URL=es,
+        INKSTREAM_DATA_DIR=str(work),
+        INKSTREAM_SOURCE_ROOT=str(ROOT / "samples" / "issues"),
+    )
     return Settings()
 
 
@@ -32,8 +36,12 @@ def main() -> None:
         _settings(kafka, es, work / "cli")
         t0 = time.perf_counter()
         for day in DAYS:
-            subprocess.run([sys.executable, "-m", "pipeline", "run", "--quiet", "--workers", "1",
-                            "--date", day.isoformat()], check=True, capture_output=True, env=dict(os.environ))
+            subprocess.run(
+                [sys.executable, "-m", "pipeline", "run", "--quiet", "--workers", "1", "--date", day.isoformat()],
+                check=True,
+                capture_output=True,
+                env=dict(os.environ),
+            )
         rows["cli_seconds"] = round(time.perf_counter() - t0, 2)
     with local_servers() as (kafka, es, work):
         env = airflow_env(_settings(kafka, es, work / "airflow"))

@@ -47,20 +47,23 @@ def main(repeat: int = 7) -> None:
             t0 = time.process_time()
             fn()
             best[name] = min(best[name], time.process_time() - t0)
-    report("enrichment", {
-        "chars": chars,
-        "jieba_cut_chars_per_s": round(chars / best["cut"]),
-        "jieba_pos_chars_per_s": round(chars / best["pos"]),
-        "our_pos_chars_per_s": round(chars / best["our_pos"]),
-        "enrich_chars_per_s": round(chars / best["enrich"]),
-        "ratio_to_jieba_pos": round(best["pos"] / best["enrich"], 3),
-        "ratio_to_jieba_cut": round(best["cut"] / best["enrich"], 3),
-        "ratio_to_our_pos": round(best["our_pos"] / best["enrich"], 3),
-        "crf_entities_chars_per_s": round(chars / best["crf"]),
-        "rules_entities_chars_per_s": round(chars / best["rules"]),
-        "crf_entities_ratio_to_jieba_pos": round(best["pos"] / best["crf"], 3),
-        "target_ratio_to_jieba_pos": 0.8,
-    })
+    report(
+        "enrichment",
+        {
+            "chars": chars,
+            "jieba_cut_chars_per_s": round(chars / best["cut"]),
+            "jieba_pos_chars_per_s": round(chars / best["pos"]),
+            "our_pos_chars_per_s": round(chars / best["our_pos"]),
+            "enrich_chars_per_s": round(chars / best["enrich"]),
+            "ratio_to_jieba_pos": round(best["pos"] / best["enrich"], 3),
+            "ratio_to_jieba_cut": round(best["cut"] / best["enrich"], 3),
+            "ratio_to_our_pos": round(best["our_pos"] / best["enrich"], 3),
+            "crf_entities_chars_per_s": round(chars / best["crf"]),
+            "rules_entities_chars_per_s": round(chars / best["rules"]),
+            "crf_entities_ratio_to_jieba_pos": round(best["pos"] / best["crf"], 3),
+            "target_ratio_to_jieba_pos": 0.8,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -18,12 +18,15 @@ def main() -> None:
     extract_entities_lac(texts[0])
     jieba_rules = best_of(lambda: [extract_entities(t, pos_tokens(t)) for t in texts])
     lac = best_of(lambda: [extract_entities_lac(t) for t in texts])
-    report("entity backends", {
-        "chars": chars,
-        "jieba_rules_chars_per_s": round(chars / jieba_rules),
-        "lac_chars_per_s": round(chars / lac),
-        "lac_ratio_to_jieba_rules": round(jieba_rules / lac, 3),
-    })
+    report(
+        "entity backends",
+        {
+            "chars": chars,
+            "jieba_rules_chars_per_s": round(chars / jieba_rules),
+            "lac_chars_per_s": round(chars / lac),
+            "lac_ratio_to_jieba_rules": round(jieba_rules / lac, 3),
+        },
+    )
 
 
 if __name__ == "__main__":

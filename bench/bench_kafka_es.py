@@ -27,8 +27,15 @@ def events(copies: int) -> list[ArticleEvent]:
             data = enrich_article(art, page, pos, "bench")
             for c in range(copies):
                 item = data.model_copy(update={"article_id": f"{data.article_id}-{c}"})
-                out.append(ArticleEvent(article_id=item.article_id, issue_id=item.issue_id, run_id="bench",
-                                        produced_at=datetime.now(UTC), data=item))
+                out.append(
+                    ArticleEvent(
+                        article_id=item.article_id,
+                        issue_id=item.issue_id,
+                        run_id="bench",
+                        produced_at=datetime.now(UTC),
+                        data=item,
+                    )
+                )
     return out
 
 
@@ -36,14 +43,17 @@ def main() -> None:
     with local_servers() as (kafka, es_url, _):
         evs = events(copies=20)
         # the project's settings (INKSTREAM_KAFKA__COMPRESSION_TYPE etc. apply), pointed at this broker
-        ks = Settings().kafka.model_copy(update={"bootstrap_servers": [kafka],
-                                                 "articles_topic": f"bench-{uuid.uuid4().hex[:6]}"})
+        ks = Settings().kafka.model_copy(
+            update={"bootstrap_servers": [kafka], "articles_topic": f"bench-{uuid.uuid4().hex[:6]}"}
+        )
         ensure_topics(ks, [ks.articles_topic])
         records = [article_record(ks.articles_topic, e) for e in evs]
         size = sum(len(r.value or b"") for r in records)
+
         def plain() -> None:
-            producer = KafkaProducer(bootstrap_servers=[kafka], acks="all", compression_type=ks.compression_type,
-                                     linger_ms=ks.linger_ms)
+            producer = KafkaProducer(
+                bootstrap_servers=[kafka], acks="all", compression_type=ks.compression_type, linger_ms=ks.linger_ms
+            )
             for r in records:
                 producer.send(ks.articles_topic, key=r.key, value=r.value)
             producer.flush()
@@ -63,20 +73,24 @@ def main() -> None:
         ours_es = base_es = float("inf")
         for _ in range(4):
             ours_es = min(ours_es, best_of(lambda: client.bulk(es, actions, es_settings), repeat=1))
-            base_es = min(base_es, best_of(lambda: helpers.bulk(es, actions, chunk_size=es_settings.bulk_chunk_size),
-                                           repeat=1))
+            base_es = min(
+                base_es, best_of(lambda: helpers.bulk(es, actions, chunk_size=es_settings.bulk_chunk_size), repeat=1)
+            )
         es.close()
-        report("publish+index", {
-            "messages": len(records),
-            "compression": ks.compression_type,
-            "publish_msgs_per_s": round(len(records) / ours),
-            "publish_mb_per_s": round(size / ours / 1e6, 2),
-            "plain_producer_msgs_per_s": round(len(records) / base),
-            "publish_ratio_to_plain": round(base / ours, 3),
-            "index_docs_per_s": round(len(actions) / ours_es),
-            "plain_bulk_docs_per_s": round(len(actions) / base_es),
-            "index_ratio_to_plain_bulk": round(base_es / ours_es, 3),
-        })
+        report(
+            "publish+index",
+            {
+                "messages": len(records),
+                "compression": ks.compression_type,
+                "publish_msgs_per_s": round(len(records) / ours),
+                "publish_mb_per_s": round(size / ours / 1e6, 2),
+                "plain_producer_msgs_per_s": round(len(records) / base),
+                "publish_ratio_to_plain": round(base / ours, 3),
+                "index_docs_per_s": round(len(actions) / ours_es),
+                "plain_bulk_docs_per_s": round(len(actions) / base_es),
+                "index_ratio_to_plain_bulk": round(base_es / ours_es, 3),
+            },
+        )
 
 
 if __name__ == "__main__":

@@ -9,8 +9,13 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-SCRIPTS = ["bench_segmentation.py", "bench_enrichment.py", "bench_entities_backends.py", "bench_kafka_es.py",
-           "bench_airflow.py"]
+SCRIPTS = [
+    "bench_segmentation.py",
+    "bench_enrichment.py",
+    "bench_entities_backends.py",
+    "bench_kafka_es.py",
+    "bench_airflow.py",
+]
 if "--year" in sys.argv:
     SCRIPTS.append("bench_year.py")
 for script in SCRIPTS:

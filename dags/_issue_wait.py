@@ -37,8 +37,10 @@ class IssueTrigger(BaseTrigger):
         self.paper_id, self.day, self.due, self.poke_interval_s = paper_id, day, due, float(poke_interval_s)
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
-        return (f"{type(self).__module__}.{type(self).__qualname__}",
-                {"paper_id": self.paper_id, "day": self.day, "due": self.due, "poke_interval_s": self.poke_interval_s})
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {"paper_id": self.paper_id, "day": self.day, "due": self.due, "poke_interval_s": self.poke_interval_s},
+        )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         due = datetime.fromisoformat(self.due)
@@ -78,8 +80,11 @@ class WaitForIssue(BaseSensorOperator):
             raise AirflowSkipException(wait.reason)
         if wait.done:
             return None
-        self.defer(trigger=IssueTrigger(self.paper_id, day.isoformat(), due.isoformat(), self.poke_interval),
-                   method_name="execute_complete", timeout=timedelta(seconds=self.timeout))
+        self.defer(
+            trigger=IssueTrigger(self.paper_id, day.isoformat(), due.isoformat(), self.poke_interval),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=self.timeout),
+        )
         return None
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> None:

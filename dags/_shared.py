@@ -49,14 +49,22 @@ def settings() -> Settings:
             conn = Connection.get(conn_id)
         except AirflowNotFoundException:
             return None
-        return {"conn_type": conn.conn_type, "host": conn.host, "port": conn.port, "login": conn.login,
-                "password": conn.password, "schema": conn.schema, "extra": conn.extra_dejson}
+        return {
+            "conn_type": conn.conn_type,
+            "host": conn.host,
+            "port": conn.port,
+            "login": conn.login,
+            "password": conn.password,
+            "schema": conn.schema,
+            "extra": conn.extra_dejson,
+        }
 
     from pipeline.runner.staging import with_staging_connection
 
     base = Settings()
-    wired = with_connections(base, fields(base.airflow_kafka_conn_id), fields(base.airflow_es_conn_id),
-                             fields(base.airflow_site_conn_id))
+    wired = with_connections(
+        base, fields(base.airflow_kafka_conn_id), fields(base.airflow_es_conn_id), fields(base.airflow_site_conn_id)
+    )
     return with_staging_connection(wired, fields(base.airflow_staging_conn_id))
 
 

@@ -38,14 +38,25 @@ def build(paper: PaperConfig) -> Any:
         default_args=DEFAULT_ARGS,
         tags=["inkstream", "ingest", pid],
         doc_md=__doc__,
-        params={"day": Param(None, type=["null", "string"], format="date",
-                             description="the issue day for a manual run (default: the logical date's day)")},
+        params={
+            "day": Param(
+                None,
+                type=["null", "string"],
+                format="date",
+                description="the issue day for a manual run (default: the logical date's day)",
+            )
+        },
     )
     def newspaper_ingest() -> None:
         # asks once, then defers to the triggerer (no worker slot held while the issue is late)
-        wait_for_issue = WaitForIssue(task_id="wait_for_issue", paper_id=pid, timezone=tz,
-                                      poke_interval=min(sh.POKE_INTERVAL_S, sh.ISSUE_WAIT_S), timeout=sh.ISSUE_WAIT_S,
-                                      deferrable=sh.PARSED.airflow_deferrable)
+        wait_for_issue = WaitForIssue(
+            task_id="wait_for_issue",
+            paper_id=pid,
+            timezone=tz,
+            poke_interval=min(sh.POKE_INTERVAL_S, sh.ISSUE_WAIT_S),
+            timeout=sh.ISSUE_WAIT_S,
+            deferrable=sh.PARSED.airflow_deferrable,
+        )
 
         @task
         @fail_fast_on_terminal
@@ -54,8 +65,9 @@ def build(paper: PaperConfig) -> Any:
 
             return plan(settings(), pid, issue_date(get_current_context(), tz))
 
-        @task(map_index_template="page {{ task.op_kwargs['page'] }}", retries=2,
-              retry_delay=DEFAULT_ARGS["retry_delay"])
+        @task(
+            map_index_template="page {{ task.op_kwargs['page'] }}", retries=2, retry_delay=DEFAULT_ARGS["retry_delay"]
+        )
         @fail_fast_on_terminal
         def process_page(page: int) -> dict[str, Any]:
             from dataclasses import asdict

@@ -57,9 +57,7 @@ class KafkaSettings(BaseModel):
         if self.sasl_mechanism:
             opts["sasl_mechanism"] = self.sasl_mechanism
             opts["sasl_plain_username"] = self.sasl_username
-            opts["sasl_plain_password"] = (
-                self.sasl_password.get_secret_value() if self.sasl_password else None
-            )
+            opts["sasl_plain_password"] = self.sasl_password.get_secret_value() if self.sasl_password else None
         for key in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
             if getattr(self, key):
                 opts[key] = getattr(self, key)
@@ -162,7 +160,9 @@ class Settings(BaseSettings):
 
 
 def with_connections(
-    settings: Settings, kafka: Mapping[str, Any] | None = None, es: Mapping[str, Any] | None = None,
+    settings: Settings,
+    kafka: Mapping[str, Any] | None = None,
+    es: Mapping[str, Any] | None = None,
     site: Mapping[str, Any] | None = None,
 ) -> Settings:
     """Settings overridden by connection records (Airflow's ``inkstream_kafka`` and
@@ -187,8 +187,9 @@ def with_connections(
             k["sasl_username"] = kafka["login"]
             k["sasl_password"] = SecretStr(str(kafka.get("password") or ""))
             k["sasl_mechanism"] = extra.get("sasl_mechanism", "PLAIN")
-            k["security_protocol"] = extra.get("security_protocol", "SASL_SSL" if extra.get("ssl_cafile") else
-                                               "SASL_PLAINTEXT")
+            k["security_protocol"] = extra.get(
+                "security_protocol", "SASL_SSL" if extra.get("ssl_cafile") else "SASL_PLAINTEXT"
+            )
         for key in ("security_protocol", "sasl_mechanism", "ssl_cafile", "ssl_certfile", "ssl_keyfile"):
             if key in extra:
                 k[key] = extra[key]

@@ -172,9 +172,7 @@ def pair_parts(pages: dict[int, Sequence[Article]]) -> Pairing:
             if art.continued_to is not None and art.continued_to != page:
                 groups.setdefault((page, art.continued_to), []).append((page, i))
     for (page, target), firsts in groups.items():
-        conts = [
-            (target, j) for j, a in enumerate(pages.get(target, ())) if a.continued_from == page
-        ]
+        conts = [(target, j) for j, a in enumerate(pages.get(target, ())) if a.continued_from == page]
         if not conts:
             continue
         cont_arts = [pages[target][j] for _, j in conts]
@@ -235,8 +233,10 @@ def merge_articles(first: Article, cont: Article) -> Article:
     if paragraphs and rest and not heads_at_start and not ends_sentence(paragraphs[-1], DEFAULT_RULES):
         paragraphs[-1] += rest.pop(0)
         shift -= 1
-    subheads = [*first.subheads,
-                *(Subhead(text=s.text, before_paragraph=s.before_paragraph + shift) for s in cont.subheads)]
+    subheads = [
+        *first.subheads,
+        *(Subhead(text=s.text, before_paragraph=s.before_paragraph + shift) for s in cont.subheads),
+    ]
     return first.model_copy(
         update={
             "kicker": first.kicker if first.headline else first.kicker or cont.kicker,
@@ -291,9 +291,10 @@ def join_issue(articles: Sequence[EnrichedArticle], reenrich: Reenrich) -> tuple
     for n, a in enumerate(articles):
         if n in absorbed:
             continue
-        out.append(joined.get(n) or a.model_copy(
-            update={"pages": [a.page], "parts": [ArticlePart(page=a.page, spans=a.article.spans)]}
-        ))
+        out.append(
+            joined.get(n)
+            or a.model_copy(update={"pages": [a.page], "parts": [ArticlePart(page=a.page, spans=a.article.spans)]})
+        )
     unpaired = sorted({at(r) for r in pairing.unpaired_to + pairing.unpaired_from})
     report = JoinReport(
         joined=len(joined), unpaired=pairing.unpaired, unpaired_ids=[articles[n].article_id for n in unpaired]

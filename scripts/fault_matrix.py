@@ -18,12 +18,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TESTS = ["tests/integration/test_faults.py", "tests/integration/test_indexer_follow.py",
-         "tests/integration/test_pipeline.py"]
-COLUMNS = [("fault", "fault"), ("handling", "how it is handled"), ("events_acknowledged", "events acknowledged"),
-           ("articles_published", "articles published"), ("indexed", "indexed"),
-           ("dead_lettered", "articles dead-lettered"), ("pages_dead_lettered", "pages dead-lettered"),
-           ("lost", "lost"), ("duplicated", "duplicated in the index")]
+TESTS = [
+    "tests/integration/test_faults.py",
+    "tests/integration/test_indexer_follow.py",
+    "tests/integration/test_pipeline.py",
+]
+COLUMNS = [
+    ("fault", "fault"),
+    ("handling", "how it is handled"),
+    ("events_acknowledged", "events acknowledged"),
+    ("articles_published", "articles published"),
+    ("indexed", "indexed"),
+    ("dead_lettered", "articles dead-lettered"),
+    ("pages_dead_lettered", "pages dead-lettered"),
+    ("lost", "lost"),
+    ("duplicated", "duplicated in the index"),
+]
 
 
 def main() -> int:
@@ -48,8 +58,12 @@ def main() -> int:
         "|" + "---|" * len(COLUMNS),
     ]
     out += ["| " + " | ".join(str(r.get(key, "")) for key, _ in COLUMNS) + " |" for r in rows]
-    out += ["", f"{len(rows)} faults; lost in total: {sum(r['lost'] for r in rows)}; "
-                f"duplicated in total: {sum(r['duplicated'] for r in rows)}.", ""]
+    out += [
+        "",
+        f"{len(rows)} faults; lost in total: {sum(r['lost'] for r in rows)}; "
+        f"duplicated in total: {sum(r['duplicated'] for r in rows)}.",
+        "",
+    ]
     (ROOT / "docs" / "fault-matrix.md").write_text("\n".join(out), encoding="utf-8")
     print("\n".join(out))
     bad = any(r["lost"] or r["duplicated"] for r in rows)

@@ -48,8 +48,9 @@ def jumps(split: str, n: int = GROUPS, seed: int = SEED, segmented: bool = False
         comp = pg.Composer(bank, split, rng, pg.Style(half=rng.random() < 0.75, rng=rng))  # type: ignore[arg-type]
         to = rng.choice([2, 3, 4, 5, 8])
         one, two = pg.jump_pages(comp, 1, to)
-        pages = [pg.render(pg._markup(pg._layout_meta("jump_page", rng, no), pieces))
-                 for pieces, no in ((one, 1), (two, to))]
+        pages = [
+            pg.render(pg._markup(pg._layout_meta("jump_page", rng, no), pieces)) for pieces, no in ((one, 1), (two, to))
+        ]
         gf = next(a for a in pages[0].gold.articles if a.continued_to)
         gc = next(a for a in pages[1].gold.articles if a.continued_from)
         arts = [segment_page(p.text).articles if segmented else p.gold.articles for p in pages]
@@ -85,8 +86,9 @@ def examples(js: list[Jump], k: int) -> list[tuple[list[list[float]], int]]:
     return out
 
 
-def fit(data: list[tuple[list[list[float]], int]], l2: float = 0.01, rate: float = 0.5, epochs: int = 400
-        ) -> list[float]:
+def fit(
+    data: list[tuple[list[list[float]], int]], l2: float = 0.01, rate: float = 0.5, epochs: int = 400
+) -> list[float]:
     w = [0.0] * len(FEATURES)
     for _ in range(epochs):
         grad = [-l2 * x for x in w]
@@ -124,8 +126,9 @@ def accuracy(js: list[Jump], k: int, strip_titles: bool) -> tuple[int, int, int]
         links = pair_parts({1: page1, 9: page9}).links
         for g, j in enumerate(chunk):
             total += 1
-            src = [i for i, a in enumerate(page1)
-                   if origin1[i] == g and a.continued_to and _spans_meet(a, j.gold_first)]
+            src = [
+                i for i, a in enumerate(page1) if origin1[i] == g and a.continued_to and _spans_meet(a, j.gold_first)
+            ]
             if not src or (1, src[0]) not in links:
                 unpaired += 1
                 continue
@@ -173,8 +176,11 @@ def main(argv: list[str]) -> int:
         seg = jumps("fit", segmented=True)
         scores = {name: fit_accuracy(w, js, seg) for name, w in candidates.items()}
         best = max(scores, key=lambda n: (scores[n], n == "overlap alone"))  # a tie goes to the simpler
-        note = [f"{name}: {scores[name]} jumps paired right on the fit split; weights "
-                + ", ".join(f"{k}={v:.3f}" for k, v in w.items() if v) for name, w in candidates.items()]
+        note = [
+            f"{name}: {scores[name]} jumps paired right on the fit split; weights "
+            + ", ".join(f"{k}={v:.3f}" for k, v in w.items() if v)
+            for name, w in candidates.items()
+        ]
         write_weights(candidates[best], [*note, f"chosen: {best} ({len(data)} first parts in the logit fit)"])
         print("\n".join(note), f"\nchosen: {best}", sep="")
         return 0
@@ -193,9 +199,11 @@ def main(argv: list[str]) -> int:
                         continuations.weights = lambda w=w: w  # type: ignore[assignment,misc]
                         row.append(accuracy(js, k, strip))
                     (ok, total, unpaired), (ok0, _, _) = row
-                    print(f"{split:8} {'segmented' if segmented else 'gold':10} {k:10} "
-                          f"{'stripped' if strip else 'as printed':11} {ok:3}/{total:3} {ok / total:.3f}  | "
-                          f"{ok0:3}/{total:3} {ok0 / total:.3f}  | {unpaired:3}")
+                    print(
+                        f"{split:8} {'segmented' if segmented else 'gold':10} {k:10} "
+                        f"{'stripped' if strip else 'as printed':11} {ok:3}/{total:3} {ok / total:.3f}  | "
+                        f"{ok0:3}/{total:3} {ok0 / total:.3f}  | {unpaired:3}"
+                    )
     return 0
 
 

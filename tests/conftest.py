@@ -37,8 +37,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(getattr(pytest.mark, marker))
 
 
-
-
 @pytest.fixture(scope="session")
 def endpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]:
     yield from start_endpoints(tmp_path_factory.mktemp("servers"))
@@ -91,13 +89,15 @@ def copy_sample_issue(tmp_path: Path, day: date, paper: str = "grrb") -> Path:
 def cli_env(settings: Settings) -> dict[str, str]:
     """The environment of an ``inkstream`` subprocess that talks to the test's servers and topics."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("INKSTREAM_")}
-    env.update({
-        "INKSTREAM_DATA_DIR": str(settings.data_dir),
-        "INKSTREAM_KAFKA__BOOTSTRAP_SERVERS": json.dumps(settings.kafka.bootstrap_servers),
-        "INKSTREAM_KAFKA__ARTICLES_TOPIC": settings.kafka.articles_topic,
-        "INKSTREAM_KAFKA__ISSUES_TOPIC": settings.kafka.issues_topic,
-        "INKSTREAM_KAFKA__DEADLETTER_TOPIC": settings.kafka.deadletter_topic,
-        "INKSTREAM_ES__URL": settings.es.url,
-        "INKSTREAM_ES__ALIAS": settings.es.alias,
-    })
+    env.update(
+        {
+            "INKSTREAM_DATA_DIR": str(settings.data_dir),
+            "INKSTREAM_KAFKA__BOOTSTRAP_SERVERS": json.dumps(settings.kafka.bootstrap_servers),
+            "INKSTREAM_KAFKA__ARTICLES_TOPIC": settings.kafka.articles_topic,
+            "INKSTREAM_KAFKA__ISSUES_TOPIC": settings.kafka.issues_topic,
+            "INKSTREAM_KAFKA__DEADLETTER_TOPIC": settings.kafka.deadletter_topic,
+            "INKSTREAM_ES__URL": settings.es.url,
+            "INKSTREAM_ES__ALIAS": settings.es.alias,
+        }
+    )
     return env

@@ -29,8 +29,9 @@ def audit(
     es = client.make_client(settings.es)
     try:
         client.refresh(es, settings.es)
-        hits = es.search(index=settings.es.alias, query={"terms": {"issue_id": sorted(set(issues))}},
-                         size=10_000, source=False)["hits"]["hits"]
+        hits = es.search(
+            index=settings.es.alias, query={"terms": {"issue_id": sorted(set(issues))}}, size=10_000, source=False
+        )["hits"]["hits"]
     finally:
         es.close()
     in_index = [h["_id"] for h in hits]

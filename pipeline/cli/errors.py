@@ -77,13 +77,16 @@ def require(kafka: Iterable[str] | None = None, es: str | None = None, timeout_s
         errors = [_connects(s, 9092, timeout_s) for s in servers]
         if all(errors):  # one reachable bootstrap server is enough
             err = errors[0]
-            raise Unreachable(f"Kafka at {', '.join(servers)} does not answer ({getattr(err, 'strerror', None) or err})"
-                              f": {UP_HINT.format(var='KAFKA__BOOTSTRAP_SERVERS')}")
+            raise Unreachable(
+                f"Kafka at {', '.join(servers)} does not answer ({getattr(err, 'strerror', None) or err})"
+                f": {UP_HINT.format(var='KAFKA__BOOTSTRAP_SERVERS')}"
+            )
     if es:
         err = _connects(es, 9200, timeout_s)
         if err:
-            raise Unreachable(f"Elasticsearch at {es} does not answer ({err.strerror or err}): "
-                              f"{UP_HINT.format(var='ES__URL')}")
+            raise Unreachable(
+                f"Elasticsearch at {es} does not answer ({err.strerror or err}): {UP_HINT.format(var='ES__URL')}"
+            )
 
 
 def _named_on_command_line(filename: object, args: Iterable[str]) -> bool:

@@ -32,11 +32,21 @@ def deadletter_list(
             row = {"partition": partition, "offset": offset, **letter.model_dump(mode="json")}
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         return
-    _print_table(f"{len(letters)} dead letter(s)", ("offset", "stage", "where", "error", "reason", "run"), [
-        (f"{partition}:{offset}", d.stage, f"{d.paper}/{d.issue_date}/{d.page:02d}" if d.page else (d.key or ""),
-         d.error_type, d.reason[:80], d.run_id)
-        for (partition, offset), d in letters
-    ])
+    _print_table(
+        f"{len(letters)} dead letter(s)",
+        ("offset", "stage", "where", "error", "reason", "run"),
+        [
+            (
+                f"{partition}:{offset}",
+                d.stage,
+                f"{d.paper}/{d.issue_date}/{d.page:02d}" if d.page else (d.key or ""),
+                d.error_type,
+                d.reason[:80],
+                d.run_id,
+            )
+            for (partition, offset), d in letters
+        ],
+    )
 
 
 @deadletter_app.command("replay")
@@ -149,7 +159,8 @@ def kibana_import(
         result = kibana.import_objects(url, username, password, ca_certs)
     except OSError as exc:
         raise _fail(exc) from exc
-    _dump({"success": result.get("success"), "imported": result.get("successCount"),
-           "errors": result.get("errors", [])})
+    _dump(
+        {"success": result.get("success"), "imported": result.get("successCount"), "errors": result.get("errors", [])}
+    )
     if not result.get("success"):
         raise typer.Exit(code=1)

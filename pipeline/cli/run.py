@@ -23,8 +23,10 @@ from pipeline.errors import PipelineError
 @app.command()
 def split(
     page_file: Annotated[Path, typer.Argument(help="a page text file")],
-    paper: Annotated[str | None, typer.Option(help="the paper whose vocabulary (banners) to use; "
-                                              "default: the configured default paper")] = None,
+    paper: Annotated[
+        str | None,
+        typer.Option(help="the paper whose vocabulary (banners) to use; default: the configured default paper"),
+    ] = None,
 ) -> None:
     """Split one page into articles and blocks; prints JSON."""
     from pipeline.errors import InvalidPage
@@ -59,7 +61,7 @@ def extract(
             item = json.loads(line)
             text = item["text"]
         except (ValueError, KeyError, TypeError) as exc:
-            raise _fail(ValueError(f"line {n}: expected {{\"id\", \"text\"}}: {exc}"), code=2) from exc
+            raise _fail(ValueError(f'line {n}: expected {{"id", "text"}}: {exc}'), code=2) from exc
         result = {"id": item.get("id"), **run_extract(text, day, backend).model_dump(mode="json")}
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
 
@@ -116,8 +118,7 @@ def run(
     try:
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task(f"{paper_id}: {len(days)} issue(s)", total=len(days))
-            for day, outcome in run_issues(settings, paper_id, days, run_id, pool=pool,
-                                                      index_window=index_window):
+            for day, outcome in run_issues(settings, paper_id, days, run_id, pool=pool, index_window=index_window):
                 bar.advance(task)
                 if isinstance(outcome, PipelineError):
                     console.print(f"[red]{paper_id} {day} failed:[/red] {outcome}")
@@ -131,8 +132,10 @@ def run(
                     incomplete = True
                 if quiet:
                     s = outcome.summary
-                    console.print(f"{s['issue_id']}: {s['articles']} articles, {s['in_index']} indexed, "
-                                  f"{s['dead_letters']} dead letters")
+                    console.print(
+                        f"{s['issue_id']}: {s['articles']} articles, {s['in_index']} indexed, "
+                        f"{s['dead_letters']} dead letters"
+                    )
                 else:
                     _dump(outcome.summary)
     finally:
@@ -159,8 +162,13 @@ def index(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     run_id = "indexer__" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     try:
-        follow_topic(settings, run_id, on_batch=lambda r: console.print(f"indexed {r.indexed}, deleted {r.deleted}, "
-                                                                        f"dead-lettered {r.dead_lettered}"))
+        follow_topic(
+            settings,
+            run_id,
+            on_batch=lambda r: console.print(
+                f"indexed {r.indexed}, deleted {r.deleted}, dead-lettered {r.dead_lettered}"
+            ),
+        )
     except KeyboardInterrupt:
         console.print("stopped")
     except PipelineError as exc:
@@ -193,10 +201,19 @@ def search(
         raise _fail(exc) from exc
     finally:
         es.close()
-    _print_table(f"{len(hits)} hit(s) for {query!r}", ("date", "page", "headline", "snippet"), [
-        (str(h.get("issue_date")), ",".join(map(str, h.get("pages") or [h.get("page")])), h.get("headline") or "—",
-         h.get("snippet") or "") for h in hits
-    ])
+    _print_table(
+        f"{len(hits)} hit(s) for {query!r}",
+        ("date", "page", "headline", "snippet"),
+        [
+            (
+                str(h.get("issue_date")),
+                ",".join(map(str, h.get("pages") or [h.get("page")])),
+                h.get("headline") or "—",
+                h.get("snippet") or "",
+            )
+            for h in hits
+        ],
+    )
     if not hits:
         raise typer.Exit(code=3)
 

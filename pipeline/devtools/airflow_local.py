@@ -21,8 +21,10 @@ from pipeline.errors import PipelineError
 from pipeline.resources import data_dir
 
 DAGS_FOLDER = data_dir("dags")
-QUIET_LOGGERS = ("kafka=WARNING elasticsearch=WARNING elastic_transport=WARNING urllib3=WARNING "
-                 "sqlalchemy=WARNING alembic=WARNING httpx=WARNING uvicorn.access=WARNING")
+QUIET_LOGGERS = (
+    "kafka=WARNING elasticsearch=WARNING elastic_transport=WARNING urllib3=WARNING "
+    "sqlalchemy=WARNING alembic=WARNING httpx=WARNING uvicorn.access=WARNING"
+)
 
 
 def airflow_env(settings: Settings, home: Path | None = None) -> dict[str, str]:
@@ -54,8 +56,7 @@ def migrate(env: dict[str, str]) -> None:
     marker = Path(env["AIRFLOW_HOME"]) / ".migrated"
     if marker.is_file():
         return
-    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
     marker.write_text("ok")
 
 
@@ -95,8 +96,10 @@ def _child(dag_id: str, days: list[str]) -> int:  # pragma: no cover - runs unde
         else:
             d = date.fromisoformat(day)
             run = dag.test(logical_date=pendulum.datetime(d.year, d.month, d.day, 7, tz="Asia/Shanghai"))
-        tis = {ti.task_id + (f"[{ti.map_index}]" if ti.map_index >= 0 else ""): str(ti.state)
-               for ti in run.get_task_instances()}
+        tis = {
+            ti.task_id + (f"[{ti.map_index}]" if ti.map_index >= 0 else ""): str(ti.state)
+            for ti in run.get_task_instances()
+        }
         print("RESULT " + json.dumps({"day": day, "run_id": run.run_id, "state": str(run.state), "tasks": tis}))
         if str(run.state) != "success":
             code = 1
@@ -140,8 +143,9 @@ def run_demo(settings: Settings, keep_running: bool, console: Any, site: bool = 
         from pipeline.devtools.epaper_site import start_site
 
         handle = start_site()
-        settings = settings.model_copy(update={"site": settings.site.model_copy(
-            update={"base_url": handle.url + "/epaper"})})
+        settings = settings.model_copy(
+            update={"site": settings.site.model_copy(update={"base_url": handle.url + "/epaper"})}
+        )
         console.print(f"e-paper site           {handle.url}/epaper")
     paper = load_paper(settings, SITE_PAPER if site else settings.default_paper)
     dag_id = "newspaper_ingest" if paper.id == settings.default_paper else f"newspaper_ingest__{paper.id}"
@@ -150,18 +154,21 @@ def run_demo(settings: Settings, keep_running: bool, console: Any, site: bool = 
         env = airflow_env(settings)
         if handle is not None:
             env["INKSTREAM_SITE__BASE_URL"] = handle.url + "/epaper"
-        console.print(f"Airflow: dag.test() of {dag_id} for {len(days)} sample day(s): "
-                      f"{', '.join(d.isoformat() for d in days)}")
+        console.print(
+            f"Airflow: dag.test() of {dag_id} for {len(days)} sample day(s): {', '.join(d.isoformat() for d in days)}"
+        )
         results = dag_test(env, dag_id, days)
     finally:
         if handle is not None:
             handle.stop()
     for res in results:
         summary = run_staging(settings, paper.id, date.fromisoformat(res["day"]), res["run_id"]).summary() or {}
-        console.print(f"  {res['day']}  run {res['state']:8}  pages {summary.get('pages_ok')}  "
-                      f"articles {summary.get('articles')}  entities {summary.get('entities')}  "
-                      f"metrics {summary.get('metrics')}  indexed {summary.get('in_index')}  "
-                      f"dead letters {summary.get('dead_letters')}")
+        console.print(
+            f"  {res['day']}  run {res['state']:8}  pages {summary.get('pages_ok')}  "
+            f"articles {summary.get('articles')}  entities {summary.get('entities')}  "
+            f"metrics {summary.get('metrics')}  indexed {summary.get('in_index')}  "
+            f"dead letters {summary.get('dead_letters')}"
+        )
     es = client.make_client(settings.es)
     try:
         client.refresh(es, settings.es)

@@ -36,8 +36,11 @@ def _seg(part: str) -> str:
     """One key segment as a file name: percent-escaped, "~" kept for markers, "" / "." / ".." safe."""
     if part == "":
         return "~0"
-    return quote(part, safe="").replace("~", "%7E").replace(".", "%2E") if part in (".", "..") else \
-        quote(part, safe="").replace("~", "%7E")
+    return (
+        quote(part, safe="").replace("~", "%7E").replace(".", "%2E")
+        if part in (".", "..")
+        else quote(part, safe="").replace("~", "%7E")
+    )
 
 
 def _unseg(name: str) -> str:
@@ -151,8 +154,13 @@ class Handler(BaseHTTPRequestHandler):
                 self.rfile.readline()
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
-    def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None,
-              content_type: str = "application/xml") -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/xml",
+    ) -> None:
         self.send_response(status)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -163,8 +171,10 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _error(self, status: int, code: str, message: str, resource: str = "") -> None:
-        xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{escape(message)}'
-               f"</Message><Resource>{escape(resource)}</Resource></Error>")
+        xml = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{escape(message)}'
+            f"</Message><Resource>{escape(resource)}</Resource></Error>"
+        )
         self._send(status, xml.encode())
 
     def _object_headers(self, path: Path) -> dict[str, str]:
@@ -185,8 +195,7 @@ class Handler(BaseHTTPRequestHandler):
         except LookupError:
             self._error(404, "NoSuchBucket", "The specified bucket does not exist", bucket)
         except (FileExistsError, PermissionError):
-            self._error(412, "PreconditionFailed", "At least one of the preconditions you specified did not hold",
-                        key)
+            self._error(412, "PreconditionFailed", "At least one of the preconditions you specified did not hold", key)
         else:
             self._send(200, headers={"ETag": tag})
 
@@ -266,8 +275,8 @@ class Handler(BaseHTTPRequestHandler):
         for key, path in self.store.keys(bucket, prefix):
             if after and key <= after:
                 continue
-            if delimiter and delimiter in key[len(prefix):]:
-                common = key[: len(prefix) + key[len(prefix):].index(delimiter) + len(delimiter)]
+            if delimiter and delimiter in key[len(prefix) :]:
+                common = key[: len(prefix) + key[len(prefix) :].index(delimiter) + len(delimiter)]
                 if common in seen_prefixes:
                     continue
                 if len(contents) + len(prefixes) >= max_keys:
@@ -284,14 +293,18 @@ class Handler(BaseHTTPRequestHandler):
                 st = path.stat()
             except FileNotFoundError:
                 continue
-            contents.append(f"<Contents><Key>{escape(key)}</Key><LastModified>{_iso(st.st_mtime)}</LastModified>"
-                            f"<ETag>{escape(Store.etag(path) or '')}</ETag><Size>{st.st_size}</Size>"
-                            "<StorageClass>STANDARD</StorageClass></Contents>")
+            contents.append(
+                f"<Contents><Key>{escape(key)}</Key><LastModified>{_iso(st.st_mtime)}</LastModified>"
+                f"<ETag>{escape(Store.etag(path) or '')}</ETag><Size>{st.st_size}</Size>"
+                "<StorageClass>STANDARD</StorageClass></Contents>"
+            )
             last = key
-        parts = [f'<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="{_NS}">',
-                 f"<Name>{escape(bucket)}</Name><Prefix>{escape(prefix)}</Prefix>",
-                 f"<KeyCount>{len(contents) + len(prefixes)}</KeyCount><MaxKeys>{max_keys}</MaxKeys>",
-                 f"<IsTruncated>{'true' if truncated else 'false'}</IsTruncated>"]
+        parts = [
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="{_NS}">',
+            f"<Name>{escape(bucket)}</Name><Prefix>{escape(prefix)}</Prefix>",
+            f"<KeyCount>{len(contents) + len(prefixes)}</KeyCount><MaxKeys>{max_keys}</MaxKeys>",
+            f"<IsTruncated>{'true' if truncated else 'false'}</IsTruncated>",
+        ]
         if delimiter:
             parts.append(f"<Delimiter>{escape(delimiter)}</Delimiter>")
         if truncated:

@@ -133,10 +133,23 @@ def start_kafka(
     env = {"RUST_LOG": os.environ.get("RUST_LOG", "warn"), "NO_COLOR": "1"}  # the broker's own errors in its log
     if s3_endpoint:
         storage = "s3://tansu/"
-        env |= {"AWS_ACCESS_KEY_ID": "inkstream", "AWS_SECRET_ACCESS_KEY": "inkstream",
-               "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT": s3_endpoint, "AWS_ALLOW_HTTP": "true"}
-    cmd = [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", advertised,
-           "--storage-engine", storage]
+        env |= {
+            "AWS_ACCESS_KEY_ID": "inkstream",
+            "AWS_SECRET_ACCESS_KEY": "inkstream",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ENDPOINT": s3_endpoint,
+            "AWS_ALLOW_HTTP": "true",
+        }
+    cmd = [
+        str(tansu_binary()),
+        "broker",
+        "--listener-url",
+        url,
+        "--advertised-listener-url",
+        advertised,
+        "--storage-engine",
+        storage,
+    ]
     proc = _spawn(cmd, data_dir / "logs" / "kafka.log", tie_to_parent, env)
     return proc, f"127.0.0.1:{port}"
 
@@ -174,8 +187,19 @@ def start_objectstore(
     import urllib.error
     import urllib.request
 
-    cmd = [sys.executable, "-m", "pipeline.devtools.objectstore", "--root", str(data_dir / "kafka"),
-           "--host", "127.0.0.1", "--port", str(port), "--bucket", bucket]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pipeline.devtools.objectstore",
+        "--root",
+        str(data_dir / "kafka"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--bucket",
+        bucket,
+    ]
     env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(CHECKOUT), os.environ.get("PYTHONPATH")]))}
     proc = _spawn(cmd, data_dir / "logs" / "kafka-store.log", tie_to_parent, env)
     endpoint = f"http://127.0.0.1:{port}"
@@ -186,20 +210,29 @@ def start_objectstore(
             return proc, endpoint
         except (OSError, urllib.error.URLError) as exc:
             if proc.poll() is not None:
-                raise TransientError(f"the Kafka storage server exited (see {data_dir / 'logs' / 'kafka-store.log'})"
-                                     ) from exc
+                raise TransientError(
+                    f"the Kafka storage server exited (see {data_dir / 'logs' / 'kafka-store.log'})"
+                ) from exc
             if time.monotonic() > deadline:
                 raise TransientError(f"the Kafka storage server at {endpoint} not ready after 30s: {exc}") from exc
             time.sleep(0.05)
 
 
-def start_elasticsearch(
-    data_dir: Path, port: int, tie_to_parent: bool = True
-) -> tuple[subprocess.Popen[bytes], str]:
+def start_elasticsearch(data_dir: Path, port: int, tie_to_parent: bool = True) -> tuple[subprocess.Popen[bytes], str]:
     es_dir = data_dir / "es"
     es_dir.mkdir(parents=True, exist_ok=True)
-    cmd = [str(noida_binary()), "start", "--data-dir", str(es_dir), "--host", "127.0.0.1",
-           "--only", "elasticsearch", "--elasticsearch-port", str(port)]
+    cmd = [
+        str(noida_binary()),
+        "start",
+        "--data-dir",
+        str(es_dir),
+        "--host",
+        "127.0.0.1",
+        "--only",
+        "elasticsearch",
+        "--elasticsearch-port",
+        str(port),
+    ]
     proc = _spawn(cmd, data_dir / "logs" / "elasticsearch.log", tie_to_parent)
     return proc, f"http://127.0.0.1:{port}"
 
@@ -321,8 +354,9 @@ def up(data_dir: Path, kafka_port: int | None = None, es_port: int | None = None
         if "kafka" in running:  # a broker whose storage died cannot be trusted: restart both
             stop_pid(running.pop("kafka").pid)
         proc, addr = start_objectstore(data_dir, free_port(), tie_to_parent=False)
-        running["kafka-store"] = ServerInfo("kafka-store", proc.pid, addr, str(logs / "kafka-store.log"),
-                                            process_started(proc.pid))
+        running["kafka-store"] = ServerInfo(
+            "kafka-store", proc.pid, addr, str(logs / "kafka-store.log"), process_started(proc.pid)
+        )
         _write_state(data_dir, running)
     if "kafka" not in running:
         if port_in_use(kafka_port, wait_s=5.0 if "kafka" in before else 0.0):
@@ -334,8 +368,9 @@ def up(data_dir: Path, kafka_port: int | None = None, es_port: int | None = None
         if port_in_use(es_port, wait_s=5.0 if "elasticsearch" in before else 0.0):
             raise ConfigError(f"port {es_port} is taken; set another with --es-port")
         proc, addr = start_elasticsearch(data_dir, es_port, tie_to_parent=False)
-        running["elasticsearch"] = ServerInfo("elasticsearch", proc.pid, addr, str(logs / "elasticsearch.log"),
-                                              process_started(proc.pid))
+        running["elasticsearch"] = ServerInfo(
+            "elasticsearch", proc.pid, addr, str(logs / "elasticsearch.log"), process_started(proc.pid)
+        )
         _write_state(data_dir, running)
     wait_kafka(running["kafka"].address)
     wait_elasticsearch(running["elasticsearch"].address)

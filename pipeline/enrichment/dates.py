@@ -151,11 +151,14 @@ def _relative(m: re.Match[str], issue: date) -> Span:
 
 _PATTERNS: list[tuple[re.Pattern[str], Resolver]] = [
     (re.compile(rf"{_Y}?(?P<m1>{_N}){_J}(?P<m2>{_N})月(?:份)?"), _month_range),
-    (re.compile(
-        rf"{_Y}?(?P<m>{_N})月(?:份)?(?:(?P<d>{_N})[日号]|{_PART})?"
-        rf"(?:{_J}(?:(?P<m2>{_N})月(?:(?P<d2>{_N})[日号]|(?P<part2>上旬|中旬|下旬|初|底|末))?"
-        rf"|(?P<d3>{_N})[日号]|(?P<part3>上旬|中旬|下旬|初|底|末)))?(?P<since>以来)?"
-    ), _full),
+    (
+        re.compile(
+            rf"{_Y}?(?P<m>{_N})月(?:份)?(?:(?P<d>{_N})[日号]|{_PART})?"
+            rf"(?:{_J}(?:(?P<m2>{_N})月(?:(?P<d2>{_N})[日号]|(?P<part2>上旬|中旬|下旬|初|底|末))?"
+            rf"|(?P<d3>{_N})[日号]|(?P<part3>上旬|中旬|下旬|初|底|末)))?(?P<since>以来)?"
+        ),
+        _full,
+    ),
     (re.compile(rf"{_Y}?(?P<q>前[两二三]季度|第?[一二三四]季度|上半年|下半年)"), _quarters),
     (re.compile(rf"{_Y}(?P<edge>底|末|初)?(?P<since>以来)?"), _year_only),
     (re.compile(r"(?<![\d月〇零一二三四五六七八九十])(?P<d>[12]?\d|3[01])日"), _day_only),

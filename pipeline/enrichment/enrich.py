@@ -64,7 +64,11 @@ def article_text(article: Article) -> str:
 
 
 def enrich_article(
-    article: Article, page: PageText, position: int, paper_name: str, backend: str = "crf",
+    article: Article,
+    page: PageText,
+    position: int,
+    paper_name: str,
+    backend: str = "crf",
     photographers: Sequence[str] = (),
 ) -> EnrichedArticle:
     """``photographers``: credits of the captions that belong to the article (runner/steps.py)."""

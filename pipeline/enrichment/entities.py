@@ -260,11 +260,11 @@ def entities_from_spans(text: str, spans: Sequence[tuple[int, int, str]]) -> lis
         if kind == "LOC":
             div = _place(surface, provinces)
             canonical, place = (div.name, place_model(div)) if div else (surface, None)
-            entities.append(Entity(text=surface, type=EntityType.LOC, start=s, end=e, canonical=canonical,
-                                   place=place))
+            entities.append(Entity(text=surface, type=EntityType.LOC, start=s, end=e, canonical=canonical, place=place))
         else:
             entities.append(Entity(text=surface, type=EntityType(kind), start=s, end=e, canonical=surface))
     return entities
+
 
 def short_forms(text: str, entities: Sequence[Entity], starts: set[int]) -> list[Entity]:
     """省总, 贵州省总, 全总 as ORG, ``canonical`` = the full name seen in the article. ``starts``:

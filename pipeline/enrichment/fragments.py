@@ -140,9 +140,11 @@ def drop_fragments(text: str, entities: Iterable[Entity]) -> list[Entity]:
             for a, b in parts:
                 ps, pe = s + a, s + b
                 same = (ps, pe) == (e.start, e.end)
-                out.append(e if same else e.model_copy(
-                    update={"text": text[ps:pe], "start": ps, "end": pe, "canonical": text[ps:pe]}
-                ))
+                out.append(
+                    e
+                    if same
+                    else e.model_copy(update={"text": text[ps:pe], "start": ps, "end": pe, "canonical": text[ps:pe]})
+                )
             continue
         elif e.type is EntityType.LOC:
             if re.search(r"[^\w·]", name):  # 美”江川市: keep the division after the punctuation
@@ -167,5 +169,3 @@ def drop_fragments(text: str, entities: Iterable[Entity]) -> list[Entity]:
                 continue
         out.append(e)
     return out
-
-

@@ -163,5 +163,3 @@ def entity_names(entities: Iterable[Entity]) -> list[str]:
         if e.type is EntityType.LOC and e.place is not None:
             names.add(short_name(e.place.name))
     return sorted(n for n in names if n)
-
-

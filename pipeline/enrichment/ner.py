@@ -187,9 +187,7 @@ def _generic_lead(text: str, start: int, end: int, tokens: Sequence[Token], star
     return start
 
 
-def _places_whole(
-    text: str, spans: list[tuple[int, int, str]], by_name: dict[str, Any]
-) -> list[tuple[int, int, str]]:
+def _places_whole(text: str, spans: list[tuple[int, int, str]], by_name: dict[str, Any]) -> list[tuple[int, int, str]]:
     """Place boundaries the way the division table writes them: touching place spans are one
     candidate when together they are division names (吉林省延边|朝鲜族自治州, split into
     divisions later; 中|美 stay two), and a place the model cut short of its full division name

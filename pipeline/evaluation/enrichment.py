@@ -96,28 +96,34 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def _score(kind: str, gold: list[tuple[Any, ...]], pred: list[tuple[Any, ...]], scores: EnrichScores, label: str,
-           text: str) -> None:
+def _score(
+    kind: str, gold: list[tuple[Any, ...]], pred: list[tuple[Any, ...]], scores: EnrichScores, label: str, text: str
+) -> None:
     """Items are (start, end, *key); a prediction matches an unused gold item with the same key
     and an overlapping span (entities: the same span)."""
     used: set[int] = set()
     prf = scores.prf(kind)
     for p in pred:
         hit = next(
-            (i for i, g in enumerate(gold) if i not in used and g[2:] == p[2:]
-             and ((g[0], g[1]) == (p[0], p[1]) if kind.startswith("entity") else _overlap(g[:2], p[:2]))),
+            (
+                i
+                for i, g in enumerate(gold)
+                if i not in used
+                and g[2:] == p[2:]
+                and ((g[0], g[1]) == (p[0], p[1]) if kind.startswith("entity") else _overlap(g[:2], p[:2]))
+            ),
             None,
         )
         if hit is None:
             prf.fp += 1
-            scores.errors.append(f"{label} {kind} FP {text[p[0]:p[1]]!r} {p[2:]}")
+            scores.errors.append(f"{label} {kind} FP {text[p[0] : p[1]]!r} {p[2:]}")
         else:
             used.add(hit)
             prf.tp += 1
     for i, g in enumerate(gold):
         if i not in used:
             prf.fn += 1
-            scores.errors.append(f"{label} {kind} FN {text[g[0]:g[1]]!r} {g[2:]}")
+            scores.errors.append(f"{label} {kind} FN {text[g[0] : g[1]]!r} {g[2:]}")
 
 
 def evaluate(articles: Iterable[GoldArticle], backend: str = "jieba") -> EnrichScores:
@@ -129,12 +135,30 @@ def evaluate(articles: Iterable[GoldArticle], backend: str = "jieba") -> EnrichS
         pred_ents = [(x.start, x.end, x.type.value) for x in got.entities]
         _score("entity", gold_ents, pred_ents, scores, art.id, art.text)
         for etype in ("PER", "ORG", "LOC"):
-            _score(f"entity_{etype}", [g for g in gold_ents if g[2] == etype],
-                   [p for p in pred_ents if p[2] == etype], EnrichScores(per_type=scores.per_type), art.id, art.text)
-        _score("metric", [(s, e, v, u, q) for s, e, v, u, q in art.metrics],
-               [(m.start, m.end, float(m.value), m.unit, m.qualifier) for m in got.metrics], scores, art.id, art.text)
-        _score("date", list(art.dates), [(d.start, d.end, d.date_from, d.date_to) for d in got.dates],
-               scores, art.id, art.text)
+            _score(
+                f"entity_{etype}",
+                [g for g in gold_ents if g[2] == etype],
+                [p for p in pred_ents if p[2] == etype],
+                EnrichScores(per_type=scores.per_type),
+                art.id,
+                art.text,
+            )
+        _score(
+            "metric",
+            [(s, e, v, u, q) for s, e, v, u, q in art.metrics],
+            [(m.start, m.end, float(m.value), m.unit, m.qualifier) for m in got.metrics],
+            scores,
+            art.id,
+            art.text,
+        )
+        _score(
+            "date",
+            list(art.dates),
+            [(d.start, d.end, d.date_from, d.date_to) for d in got.dates],
+            scores,
+            art.id,
+            art.text,
+        )
     return scores
 
 

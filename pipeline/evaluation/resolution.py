@@ -40,9 +40,7 @@ def _prf(pairs: Iterable[tuple[set[Span], set[Span]]]) -> dict[str, dict[str, fl
     return out
 
 
-def compare(
-    items: Sequence[tuple[str, set[Span]]], recognise: Callable[[str], list[Entity]]
-) -> dict[str, Any]:
+def compare(items: Sequence[tuple[str, set[Span]]], recognise: Callable[[str], list[Entity]]) -> dict[str, Any]:
     """P/R/F1 before and after ``resolve`` on (text, gold spans) items, plus what it removed."""
     from pipeline.enrichment.resolve import resolve
 

@@ -23,8 +23,14 @@ def build_samples(src: Path = SRC, out: Path = OUT, check: bool = False) -> list
             page = render_file(page_file)
             name = f"{page_file.stem}.txt"
             files[target / name] = page.text
-            pages.append({"page": int(page_file.stem), "file": name, "name": page.meta.get("name"),
-                          "section": page.meta.get("section")})
+            pages.append(
+                {
+                    "page": int(page_file.stem),
+                    "file": name,
+                    "name": page.meta.get("name"),
+                    "section": page.meta.get("section"),
+                }
+            )
         files[target / "issue.json"] = json.dumps({"pages": pages}, ensure_ascii=False, indent=1) + "\n"
         for path, content in files.items():
             current = path.read_text(encoding="utf-8") if path.is_file() else None

@@ -234,8 +234,12 @@ def known_ids(es: Elasticsearch, settings: ElasticsearchSettings, issue: str) ->
 def record_ids(es: Elasticsearch, settings: ElasticsearchSettings, issue: str, ids: Iterable[str], run_id: str) -> None:
     from datetime import UTC, datetime
 
-    doc = {"issue_id": issue, "article_ids": sorted(set(ids)), "run_id": run_id,
-           "updated_at": datetime.now(UTC).isoformat()}
+    doc = {
+        "issue_id": issue,
+        "article_ids": sorted(set(ids)),
+        "run_id": run_id,
+        "updated_at": datetime.now(UTC).isoformat(),
+    }
     try:
         es.index(index=registry_index(settings), id=issue, document=doc)
     except TransportError as exc:

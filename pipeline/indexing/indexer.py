@@ -74,7 +74,11 @@ def _letter(rec: Consumed, run_id: str, error_type: str, reason: str) -> DeadLet
 
 
 def index_batch(
-    records: list[Consumed], settings: Settings, es: Elasticsearch, index: str, run_id: str,
+    records: list[Consumed],
+    settings: Settings,
+    es: Elasticsearch,
+    index: str,
+    run_id: str,
     dead_letter: DeadLetterSink,
 ) -> IndexReport:
     """Index one batch of consumed records; rejected ones are dead-lettered before returning."""
@@ -149,9 +153,7 @@ def replay_many(
     return reports
 
 
-def _targets(
-    settings: Settings, conn: IndexConnections | None
-) -> tuple[Elasticsearch, str, DeadLetterSink, bool]:
+def _targets(settings: Settings, conn: IndexConnections | None) -> tuple[Elasticsearch, str, DeadLetterSink, bool]:
     if conn is not None:
         return conn.es(), conn.index(), conn.dead_letters(), False
     es = client.make_client(settings.es)
@@ -176,8 +178,14 @@ def follow(
             on_batch(report)
 
     try:
-        follow_group(settings.kafka, settings.kafka.articles_topic, settings.kafka.consumer_group, handle, stop,
-                     settings.es.bulk_chunk_size)
+        follow_group(
+            settings.kafka,
+            settings.kafka.articles_topic,
+            settings.kafka.consumer_group,
+            handle,
+            stop,
+            settings.es.bulk_chunk_size,
+        )
     finally:
         if own:
             es.close()

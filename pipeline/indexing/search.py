@@ -88,8 +88,18 @@ def search(
             index=settings.alias,
             query=query,
             size=size,
-            source={"includes": ["headline", "issue_date", "page", "pages", "paper_name", "article_id", "persons",
-                              "organisations"]},
+            source={
+                "includes": [
+                    "headline",
+                    "issue_date",
+                    "page",
+                    "pages",
+                    "paper_name",
+                    "article_id",
+                    "persons",
+                    "organisations",
+                ]
+            },
             highlight={
                 "fields": {
                     "body": {"fragment_size": 80, "number_of_fragments": 1},
@@ -122,7 +132,8 @@ def report_aggregations(es: Elasticsearch, settings: ElasticsearchSettings, late
         raise translate(exc, "report", settings.alias) from exc
     cooccurring = {f: {"terms": {"field": f, "size": 8}} for f in ("persons", "organisations")}
     res = _search(
-        es, settings,
+        es,
+        settings,
         size=latest,
         sort=[{"issue_date": "desc"}, {"page": "asc"}],
         source=["issue_date", "page", "headline", "persons", "organisations"],
@@ -151,8 +162,11 @@ def report_aggregations(es: Elasticsearch, settings: ElasticsearchSettings, late
             },
         },
     )
-    return {"total": res["hits"]["total"]["value"], "aggregations": res["aggregations"],
-            "latest": [h["_source"] for h in res["hits"]["hits"]]}
+    return {
+        "total": res["hits"]["total"]["value"],
+        "aggregations": res["aggregations"],
+        "latest": [h["_source"] for h in res["hits"]["hits"]],
+    }
 
 
 def report_metric_key(unit: str, subject: str | None) -> str:
@@ -182,14 +196,16 @@ def report_trends(
         "per_day": {
             "date_histogram": {"field": "issue_date", "calendar_interval": "day", "min_doc_count": 1},
             "aggs": {
-                f: {"terms": {"field": f, "include": sorted(v), "size": max(len(v), 1)}}
-                for f, v in names.items() if v
+                f: {"terms": {"field": f, "include": sorted(v), "size": max(len(v), 1)}} for f, v in names.items() if v
             },
         },
     }
     if metrics:
-        aggs["metric_articles"] = {"filters": {"filters": {
-            report_metric_key(unit, subject): metric_filter(unit, subject) for unit, subject in metrics}}}
+        aggs["metric_articles"] = {
+            "filters": {
+                "filters": {report_metric_key(unit, subject): metric_filter(unit, subject) for unit, subject in metrics}
+            }
+        }
     res = _search(es, settings, size=0, aggs=aggs)
     return dict(res["aggregations"])
 

@@ -25,8 +25,9 @@ class LedgerView:
     stale: str | None = None
 
 
-def ledger_view(settings: Settings, paper: str | None = None, issue_date: str | None = None,
-                refresh: bool = True) -> LedgerView:
+def ledger_view(
+    settings: Settings, paper: str | None = None, issue_date: str | None = None, refresh: bool = True
+) -> LedgerView:
     """The ledger with the pages each issue's source lists and the documents the index holds now
     for each issue (one count per issue); if Elasticsearch does not answer, the counts recorded
     by each run, marked stale."""
@@ -52,8 +53,11 @@ def ledger_view(settings: Settings, paper: str | None = None, issue_date: str | 
             es.close()
     except Exception as exc:  # any failure to ask: the view says so instead of passing old counts off as new
         reason = " ".join(str(exc).split())[:120]
-        return LedgerView(rows, f"Elasticsearch at {settings.es.url} did not answer ({reason}): "
-                                "'in index' is as recorded by each run, not now")
+        return LedgerView(
+            rows,
+            f"Elasticsearch at {settings.es.url} did not answer ({reason}): "
+            "'in index' is as recorded by each run, not now",
+        )
     for row in rows:
         row["in_index_now"] = now.get(row["issue_id"])
     return LedgerView(rows)
@@ -78,8 +82,15 @@ def _pages_expected(settings: Settings, paper: str, day: str) -> int | None:
         return cfg.pages
 
 
-_RUN_KINDS = {"scheduled": "sch", "manual": "man", "backfill": "bkf", "replay": "rpl", "cli": "cli",
-              "indexer": "idx", "asset_triggered": "ast"}
+_RUN_KINDS = {
+    "scheduled": "sch",
+    "manual": "man",
+    "backfill": "bkf",
+    "replay": "rpl",
+    "cli": "cli",
+    "indexer": "idx",
+    "asset_triggered": "ast",
+}
 
 
 def short_run(run_id: str) -> str:
@@ -99,9 +110,17 @@ def _failed(pages: list[int], width: int) -> str:
 
 
 #: (header, width, right-aligned); 78 columns with the single spaces between them
-LEDGER_COLUMNS = (("issue", 15, False), ("run", 15, False), ("pages", 5, True), ("failed", 9, False),
-                  ("artcl", 5, True), ("indexed", 7, True), ("in idx", 6, True), ("dead", 4, True),
-                  ("jumps", 5, True))
+LEDGER_COLUMNS = (
+    ("issue", 15, False),
+    ("run", 15, False),
+    ("pages", 5, True),
+    ("failed", 9, False),
+    ("artcl", 5, True),
+    ("indexed", 7, True),
+    ("in idx", 6, True),
+    ("dead", 4, True),
+    ("jumps", 5, True),
+)
 
 
 def format_ledger(view: LedgerView) -> list[str]:
@@ -120,12 +139,21 @@ def format_ledger(view: LedgerView) -> list[str]:
         in_index = f"{r['in_index']}*" if now is None and view.stale else str(now if now is not None else r["in_index"])
         expected = r.get("pages_expected")
         pages_ok = int(r.get("pages_ok", 0))
-        lines.append(line([
-            str(r["issue_id"]), short_run(str(r["run_id"])),
-            f"{pages_ok}/{expected if expected is not None else '?'}", _failed(list(r.get("pages_failed", [])), 9),
-            str(r.get("articles", 0)), str(r.get("indexed", 0)), in_index, str(r.get("dead_letters", 0)),
-            f"{r.get('jumps_joined', 0)}/{r.get('jumps_unpaired', 0)}",
-        ]))
+        lines.append(
+            line(
+                [
+                    str(r["issue_id"]),
+                    short_run(str(r["run_id"])),
+                    f"{pages_ok}/{expected if expected is not None else '?'}",
+                    _failed(list(r.get("pages_failed", [])), 9),
+                    str(r.get("articles", 0)),
+                    str(r.get("indexed", 0)),
+                    in_index,
+                    str(r.get("dead_letters", 0)),
+                    f"{r.get('jumps_joined', 0)}/{r.get('jumps_unpaired', 0)}",
+                ]
+            )
+        )
     if not view.rows:
         lines.append("(no runs recorded under the staging folder)")
     lines.append("pages: ok/expected by the source; failed: count: pages; in idx: in the index now")

@@ -47,7 +47,9 @@ def gather(es: Elasticsearch, settings: ElasticsearchSettings) -> dict[str, Any]
 
     raw = index_search.report_aggregations(es, settings)
     tops = {f: [k for k, _ in _buckets(raw["aggregations"][f])[:TRENDS_PER_KIND]] for f in KIND_TITLES}
-    trends = index_search.report_trends(es, settings, tops, metric_keys(raw["aggregations"]["metrics"]["units"]["buckets"]))
+    trends = index_search.report_trends(
+        es, settings, tops, metric_keys(raw["aggregations"]["metrics"]["units"]["buckets"])
+    )
     return shape(raw, trends, tops)
 
 
@@ -85,8 +87,9 @@ def shape(raw: dict[str, Any], trends: dict[str, Any], tops: dict[str, list[str]
         "points": place_points(_buckets(aggs["map_places"])),
         "places_named": len(aggs["map_places"]["buckets"]),
         "pairs": cooccurring_pairs(aggs["pairs_persons"]["buckets"] + aggs["pairs_organisations"]["buckets"]),
-        "metrics": metric_groups(aggs["metrics"]["units"]["buckets"],
-                                 trends.get("metric_articles", {}).get("buckets", {})),
+        "metrics": metric_groups(
+            aggs["metrics"]["units"]["buckets"], trends.get("metric_articles", {}).get("buckets", {})
+        ),
         "latest": raw["latest"],
     }
 
@@ -128,8 +131,9 @@ def metric_groups(units: Iterable[dict[str, Any]], articles: dict[str, Any]) -> 
             }
             for s in u["subjects"]["buckets"]
         ]
-        out.append({"unit": u["key"], "mentions": u["doc_count"], "articles": count(u["key"], None),
-                    "subjects": subjects})
+        out.append(
+            {"unit": u["key"], "mentions": u["doc_count"], "articles": count(u["key"], None), "subjects": subjects}
+        )
     return out
 
 
@@ -168,8 +172,10 @@ def _section(title: str, body: str, note: str = "") -> str:
 
 
 def _svg(title: str, w: float, h: float, inner: str) -> str:
-    return (f'<svg role="img" aria-label="{_esc(title)}" width="{w:.0f}" height="{h:.0f}" '
-            f'viewBox="0 0 {w:.0f} {h:.0f}">{inner}</svg>')
+    return (
+        f'<svg role="img" aria-label="{_esc(title)}" width="{w:.0f}" height="{h:.0f}" '
+        f'viewBox="0 0 {w:.0f} {h:.0f}">{inner}</svg>'
+    )
 
 
 def _bars(title: str, rows: list[tuple[str, float]], color: str, vertical: bool = False) -> str:
@@ -209,21 +215,27 @@ def _trend(kind: str, days: list[str], series: dict[str, list[int]]) -> str:
     def y(v: float) -> float:
         return h - bottom - (h - bottom - top_pad) * v / top
 
-    parts = [f'<line x1="{left}" y1="{y(0):.1f}" x2="{w - right}" y2="{y(0):.1f}" stroke="#999"/>',
-             f'<text x="{left - 6}" y="{y(top) + 4:.1f}" text-anchor="end" font-size="11">{top}</text>',
-             f'<text x="{left - 6}" y="{y(0) + 4:.1f}" text-anchor="end" font-size="11">0</text>']
+    parts = [
+        f'<line x1="{left}" y1="{y(0):.1f}" x2="{w - right}" y2="{y(0):.1f}" stroke="#999"/>',
+        f'<text x="{left - 6}" y="{y(top) + 4:.1f}" text-anchor="end" font-size="11">{top}</text>',
+        f'<text x="{left - 6}" y="{y(0) + 4:.1f}" text-anchor="end" font-size="11">0</text>',
+    ]
     label_every = max(1, math.ceil(len(days) / 6))
     for i, day in enumerate(days):
         if i % label_every == 0 or i == len(days) - 1:
-            parts.append(f'<text x="{x(i):.1f}" y="{h - bottom + 16}" text-anchor="middle" font-size="10">{day[5:]}</text>')
+            parts.append(
+                f'<text x="{x(i):.1f}" y="{h - bottom + 16}" text-anchor="middle" font-size="10">{day[5:]}</text>'
+            )
     for n, (name, counts) in enumerate(series.items()):
         color = COLORS[n % len(COLORS)]
         pts = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(counts))
         if len(counts) > 1:
             parts.append(f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="2"/>')
         parts.extend(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="{color}"/>' for i, v in enumerate(counts))
-        parts.append(f'<rect x="{w - right + 12}" y="{top_pad + n * 20}" width="10" height="10" fill="{color}"/>'
-                     f'<text x="{w - right + 28}" y="{top_pad + 9 + n * 20}" font-size="12">{_esc(name)}</text>')
+        parts.append(
+            f'<rect x="{w - right + 12}" y="{top_pad + n * 20}" width="10" height="10" fill="{color}"/>'
+            f'<text x="{w - right + 28}" y="{top_pad + 9 + n * 20}" font-size="12">{_esc(name)}</text>'
+        )
     return f'<div class="panel"><h3>{_esc(title)}</h3>{_svg(title, w, h, "".join(parts))}</div>'
 
 
@@ -241,27 +253,38 @@ def _map(points: list[dict[str, Any]], named: int | None = None, labels: int = 1
     parts = [f'<rect x="10" y="10" width="{w - 20:.0f}" height="{h - 20:.0f}" fill="#f4f7fb" stroke="#bcc8d6"/>']
     for lon in range(80, 136, 10):
         x, _ = xy(lat0, lon)
-        parts.append(f'<line x1="{x:.1f}" y1="10" x2="{x:.1f}" y2="{h - 10:.0f}" stroke="#dde4ec"/>'
-                     f'<text x="{x + 2:.1f}" y="{h - 13:.0f}" font-size="9" fill="#8895a5">{lon}°E</text>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="10" x2="{x:.1f}" y2="{h - 10:.0f}" stroke="#dde4ec"/>'
+            f'<text x="{x + 2:.1f}" y="{h - 13:.0f}" font-size="9" fill="#8895a5">{lon}°E</text>'
+        )
     for lat in range(20, 55, 10):
         _, y = xy(lat, lon0)
-        parts.append(f'<line x1="10" y1="{y:.1f}" x2="{w - 10:.0f}" y2="{y:.1f}" stroke="#dde4ec"/>'
-                     f'<text x="13" y="{y - 2:.1f}" font-size="9" fill="#8895a5">{lat}°N</text>')
+        parts.append(
+            f'<line x1="10" y1="{y:.1f}" x2="{w - 10:.0f}" y2="{y:.1f}" stroke="#dde4ec"/>'
+            f'<text x="13" y="{y - 2:.1f}" font-size="9" fill="#8895a5">{lat}°N</text>'
+        )
     top = max((p["articles"] for p in inside), default=1)
     for p in reversed(inside):  # biggest drawn last, on top
         x, y = xy(p["lat"], p["lon"])
         r = 3 + 9 * math.sqrt(p["articles"] / top)
-        tip = f'{p["name"]} {p["lat"]:.2f}°N {p["lon"]:.2f}°E: {p["articles"]} article(s)'
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{COLORS[1]}" fill-opacity="0.55" '
-                     f'stroke="#7b241c"><title>{_esc(tip)}</title></circle>')
+        tip = f"{p['name']} {p['lat']:.2f}°N {p['lon']:.2f}°E: {p['articles']} article(s)"
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{COLORS[1]}" fill-opacity="0.55" '
+            f'stroke="#7b241c"><title>{_esc(tip)}</title></circle>'
+        )
     for p in inside[:labels]:
         x, y = xy(p["lat"], p["lon"])
         parts.append(f'<text x="{x + 7:.1f}" y="{y - 5:.1f}" font-size="12" class="halo">{_esc(p["name"])}</text>')
     outside = len(points) - len(inside)
-    note = (f"{len(inside)} place(s) in the box {lon0}–{lon1}°E, {lat0}–{lat1}°N; circle area ~ articles"
-            + (f"; {outside} outside the box not drawn" if outside else "")
-            + (f"; {named - len(points)} of {named} place names have no coordinates in the division table"
-               if named is not None and named > len(points) else ""))
+    note = (
+        f"{len(inside)} place(s) in the box {lon0}–{lon1}°E, {lat0}–{lat1}°N; circle area ~ articles"
+        + (f"; {outside} outside the box not drawn" if outside else "")
+        + (
+            f"; {named - len(points)} of {named} place names have no coordinates in the division table"
+            if named is not None and named > len(points)
+            else ""
+        )
+    )
     body = _svg(title, w, h, "".join(parts)) if inside else "<p>no coordinates indexed</p>"
     return _section(title, body, _esc(note))
 
@@ -296,7 +319,7 @@ def _metrics(groups: list[dict[str, Any]]) -> str:
         )
         cards.append(
             f'<div class="card"><h3>unit {_esc(g["unit"])} <small>{g["mentions"]} mentions in {g["articles"]} articles'
-            f'</small></h3><table><tr><th>subject</th><th>articles</th><th>mentions</th><th>largest</th><th>smallest</th>'
+            f"</small></h3><table><tr><th>subject</th><th>articles</th><th>mentions</th><th>largest</th><th>smallest</th>"
             f"</tr>{rows}</table></div>"
         )
     note = "Figures grouped by unit and subject; figures about different things are never added up."
@@ -309,8 +332,9 @@ def _latest(articles: list[dict[str, Any]]) -> str:
         f"<td>{_esc('、'.join(a.get('persons') or []))}</td></tr>"
         for a in articles
     )
-    return _section("Latest articles",
-                    f"<table><tr><th>date</th><th>page</th><th>headline</th><th>persons</th></tr>{rows}</table>")
+    return _section(
+        "Latest articles", f"<table><tr><th>date</th><th>page</th><th>headline</th><th>persons</th></tr>{rows}</table>"
+    )
 
 
 CSS = """body{font-family:"%s",sans-serif;margin:2em;color:#222;max-width:1400px}
@@ -326,22 +350,28 @@ def render(data: dict[str, Any], title: str = "inkstream report", embed_font: bo
     looks like)."""
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     trends = data["trends"]
-    body = "\n".join([
-        f"<h1>{_esc(title)}</h1>",
-        f'<p id="summary">{data["total"]} articles indexed · generated {generated}</p>',
-        '<div class="grid">'
-        + _bars("Articles per day", list(data["per_day"]), COLORS[0], vertical=True)
-        + _bars("Top persons", data["persons"], COLORS[1])
-        + _bars("Top organisations", data["organisations"], COLORS[2])
-        + _bars("Top places", data["places"], COLORS[3])
-        + "</div>",
-        _section("Entity trends", '<div class="grid">' + "".join(
-            _trend(kind, trends["days"], trends["series"].get(kind, {})) for kind in KIND_TITLES) + "</div>",
-            "articles per issue date naming each of the most frequent names"),
-        '<div class="grid">' + _map(data["points"], data.get("places_named")) + _pairs(data["pairs"]) + "</div>",
-        _metrics(data["metrics"]),
-        _latest(data["latest"]),
-    ])
+    body = "\n".join(
+        [
+            f"<h1>{_esc(title)}</h1>",
+            f'<p id="summary">{data["total"]} articles indexed · generated {generated}</p>',
+            '<div class="grid">'
+            + _bars("Articles per day", list(data["per_day"]), COLORS[0], vertical=True)
+            + _bars("Top persons", data["persons"], COLORS[1])
+            + _bars("Top organisations", data["organisations"], COLORS[2])
+            + _bars("Top places", data["places"], COLORS[3])
+            + "</div>",
+            _section(
+                "Entity trends",
+                '<div class="grid">'
+                + "".join(_trend(kind, trends["days"], trends["series"].get(kind, {})) for kind in KIND_TITLES)
+                + "</div>",
+                "articles per issue date naming each of the most frequent names",
+            ),
+            '<div class="grid">' + _map(data["points"], data.get("places_named")) + _pairs(data["pairs"]) + "</div>",
+            _metrics(data["metrics"]),
+            _latest(data["latest"]),
+        ]
+    )
     font_css = font_face(body + title) if embed_font else ""
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{_esc(title)}</title>
@@ -395,5 +425,7 @@ def subset_font(text: str) -> bytes:
 def font_face(text: str) -> str:
     """A ``@font-face`` rule embedding the subset font as a data URL (the page stays one file)."""
     data = base64.b64encode(subset_font(html.unescape(text))).decode("ascii")
-    return (f'@font-face{{font-family:"{FONT_FAMILY}";src:url(data:font/otf;base64,{data}) format("opentype");'
-            "font-weight:100 900;font-display:block}")
+    return (
+        f'@font-face{{font-family:"{FONT_FAMILY}";src:url(data:font/otf;base64,{data}) format("opentype");'
+        "font-weight:100 900;font-display:block}"
+    )

@@ -102,8 +102,12 @@ def read_ranges(
 
 
 def follow_group(
-    settings: KafkaSettings, topic: str, group: str, handle: Callable[[list[Consumed]], None],
-    stop: Callable[[], bool], batch_size: int,
+    settings: KafkaSettings,
+    topic: str,
+    group: str,
+    handle: Callable[[list[Consumed]], None],
+    stop: Callable[[], bool],
+    batch_size: int,
 ) -> None:
     """Consume ``topic`` as member of ``group`` until ``stop()``: each batch is handed to
     ``handle`` and committed only after it returns (at least once)."""

@@ -38,8 +38,10 @@ def ensure_topics(settings: KafkaSettings, topics: Iterable[str] | None = None) 
     names = list(topics or (settings.articles_topic, settings.issues_topic, settings.deadletter_topic))
     try:
         bound = producer_timeouts(settings)
-        admin = KafkaAdminClient(**settings.client_options() | {"request_timeout_ms": bound["request_timeout_ms"],
-                                                                "bootstrap_timeout_ms": bound["bootstrap_timeout_ms"]})
+        admin = KafkaAdminClient(
+            **settings.client_options()
+            | {"request_timeout_ms": bound["request_timeout_ms"], "bootstrap_timeout_ms": bound["bootstrap_timeout_ms"]}
+        )
     except (KafkaError, OSError) as exc:
         raise _translate(exc, "connecting to Kafka") from exc
     try:
@@ -67,8 +69,12 @@ def producer_timeouts(settings: KafkaSettings) -> dict[str, int]:
     metadata or buffer space (``max_block_ms``, 60 s by default) gives up with it."""
     delivery_ms = max(1000, int(settings.delivery_timeout_s * 1000))
     request_ms = max(500, min(settings.request_timeout_ms, delivery_ms - settings.linger_ms - 1))
-    return {"delivery_timeout_ms": max(delivery_ms, request_ms + settings.linger_ms + 1),
-            "request_timeout_ms": request_ms, "max_block_ms": delivery_ms, "bootstrap_timeout_ms": delivery_ms}
+    return {
+        "delivery_timeout_ms": max(delivery_ms, request_ms + settings.linger_ms + 1),
+        "request_timeout_ms": request_ms,
+        "max_block_ms": delivery_ms,
+        "bootstrap_timeout_ms": delivery_ms,
+    }
 
 
 def make_producer(settings: KafkaSettings) -> KafkaProducer:

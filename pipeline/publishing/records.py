@@ -52,8 +52,12 @@ def to_record(topic: str, key: str, event: BaseModel, run_id: str) -> Record:
 
 def tombstone(topic: str, key: str, run_id: str) -> Record:
     """A null value for a key: compacting consumers drop the key (a stale article)."""
-    headers = [("ce_specversion", b"1.0"), ("ce_type", b"inkstream.article.deleted"),
-               ("ce_subject", key.encode()), ("run_id", run_id.encode())]
+    headers = [
+        ("ce_specversion", b"1.0"),
+        ("ce_type", b"inkstream.article.deleted"),
+        ("ce_subject", key.encode()),
+        ("run_id", run_id.encode()),
+    ]
     return Record(topic=topic, key=key.encode("utf-8"), value=None, headers=headers)
 
 

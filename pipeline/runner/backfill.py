@@ -45,7 +45,12 @@ def _page_or_failure(
 
 
 def run_issue(
-    settings: Settings, paper_id: str, issue_date: date, run_id: str, progress: Any = None, pool: Any = None,
+    settings: Settings,
+    paper_id: str,
+    issue_date: date,
+    run_id: str,
+    progress: Any = None,
+    pool: Any = None,
     conn: Connections | None = None,
 ) -> IssueRun:
     """The whole pipeline for one issue, without Airflow; a failure raises."""

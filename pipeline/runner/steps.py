@@ -107,8 +107,9 @@ def process_page(
         given = src.read_split(issue, ref, text) if isinstance(src, ArticleSource) else None
         if given is None:  # segmented here, from the page's text
             split = segment_page(text.text, DEFAULT_RULES.for_paper(paper.banners))
-            split = split.model_copy(update={"articles": [a.model_copy(update={"source_kind": "text"})
-                                                          for a in split.articles]})
+            split = split.model_copy(
+                update={"articles": [a.model_copy(update={"source_kind": "text"}) for a in split.articles]}
+            )
         else:
             split = given
         if not split.articles:
@@ -212,8 +213,15 @@ def load_issue(
         from pipeline.enrichment import enrich_article
 
         first = parts[0]
-        page = PageText(paper=first.paper, issue_date=first.issue_date, page=first.page, name=first.page_name,
-                        section=first.section, text="", source="(joined across pages)")
+        page = PageText(
+            paper=first.paper,
+            issue_date=first.issue_date,
+            page=first.page,
+            name=first.page_name,
+            section=first.section,
+            text="",
+            source="(joined across pages)",
+        )
         # photo credits found on each page stay credited on the joined article
         photographers = [e.text for p in parts for e in p.entities if getattr(e, "role", None) == "photographer"]
         extra: dict[str, Any] = {"photographers": photographers} if photographers else {}
@@ -221,8 +229,13 @@ def load_issue(
 
     articles, report = join_issue(load_staged(settings, paper_id, issue_date, run_id), reenrich)
     if report.unpaired:
-        log.warning("%s/%s: %d jump marker(s) without their other part: %s", paper_id, issue_date,
-                    report.unpaired, ", ".join(report.unpaired_ids))
+        log.warning(
+            "%s/%s: %d jump marker(s) without their other part: %s",
+            paper_id,
+            issue_date,
+            report.unpaired,
+            ", ".join(report.unpaired_ids),
+        )
     return articles, report
 
 
@@ -307,8 +320,10 @@ def index_issues(
     jobs = [IssueJob(p.issue_id, tuple(p.article_ids), p.offsets, p.run_id) for p in published]
     with connections(settings, conn) as c:
         done = index_replacing(settings, jobs, c)
-    return [IndexResult(p.issue_id, r.consumed, r.indexed, r.dead_lettered, removed)
-            for p, (r, removed) in zip(published, done, strict=True)]
+    return [
+        IndexResult(p.issue_id, r.consumed, r.indexed, r.dead_lettered, removed)
+        for p, (r, removed) in zip(published, done, strict=True)
+    ]
 
 
 def verify_issue(
@@ -345,5 +360,6 @@ def verify_issue(
         raise CountMismatch(f"{published.issue_id}: {in_index} documents in the index, expected {expected}")
     log.info("run summary %s", json.dumps(summary, ensure_ascii=False))
     run_staging(settings, published.paper, date.fromisoformat(published.issue_date), published.run_id).write_summary(
-        summary)
+        summary
+    )
     return summary

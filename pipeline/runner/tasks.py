@@ -42,8 +42,12 @@ def check_issue(settings: Settings, paper_id: str, day: date, due: datetime, now
     else:
         deadline = due + timedelta(seconds=settings.issue_wait_s)
         if now >= deadline:
-            wait = IssueWait(False, True, f"{paper.id} {day}: no issue in {folder} by {deadline.isoformat()} "
-                                          f"(due {due.isoformat()} + {settings.issue_wait_s:.0f} s): skipped")
+            wait = IssueWait(
+                False,
+                True,
+                f"{paper.id} {day}: no issue in {folder} by {deadline.isoformat()} "
+                f"(due {due.isoformat()} + {settings.issue_wait_s:.0f} s): skipped",
+            )
         else:
             wait = IssueWait(False, False, f"{paper.id} {day}: waiting for {folder} until {deadline.isoformat()}")
     log.info("%s", wait.reason)
@@ -55,8 +59,15 @@ def plan(settings: Settings, paper_id: str, day: date) -> list[int]:
 
     paper = load_paper(settings, paper_id)
     pages = plan_pages(settings, paper.id, day)
-    log.info("%s %s: %d page(s) %s in %s (%d expected)", paper.id, day, len(pages), pages,
-             source_for(settings, paper).where(paper.id, day), paper.pages)
+    log.info(
+        "%s %s: %d page(s) %s in %s (%d expected)",
+        paper.id,
+        day,
+        len(pages),
+        pages,
+        source_for(settings, paper).where(paper.id, day),
+        paper.pages,
+    )
     return pages
 
 
@@ -64,10 +75,21 @@ def publish(settings: Settings, paper_id: str, day: date, run_id: str, planned: 
     from pipeline.runner.steps import publish_issue
 
     res = publish_issue(settings, paper_id, day, run_id, planned=planned)
-    log.info("%s %s: published %d article(s) (%d entities, %d metrics, %d jump(s) joined) from pages %s "
-             "of %s; failed pages %s; staged in %s; offsets %s", paper_id, day, res.articles, res.entities,
-             res.metrics, res.jumps_joined, res.pages_ok, planned, res.pages_failed,
-             run_staging(settings, paper_id, day, run_id), json.dumps(res.offsets))
+    log.info(
+        "%s %s: published %d article(s) (%d entities, %d metrics, %d jump(s) joined) from pages %s "
+        "of %s; failed pages %s; staged in %s; offsets %s",
+        paper_id,
+        day,
+        res.articles,
+        res.entities,
+        res.metrics,
+        res.jumps_joined,
+        res.pages_ok,
+        planned,
+        res.pages_failed,
+        run_staging(settings, paper_id, day, run_id),
+        json.dumps(res.offsets),
+    )
     return res
 
 
@@ -75,8 +97,15 @@ def index(settings: Settings, published: PublishResult) -> IndexResult:
     from pipeline.runner.steps import index_issue
 
     res = index_issue(settings, published)
-    log.info("%s: consumed %d record(s), indexed %d, dead-lettered %d, stale removed %d into %s",
-             res.issue_id, res.consumed, res.indexed, res.dead_lettered, res.stale_removed, settings.es.index_name)
+    log.info(
+        "%s: consumed %d record(s), indexed %d, dead-lettered %d, stale removed %d into %s",
+        res.issue_id,
+        res.consumed,
+        res.indexed,
+        res.dead_lettered,
+        res.stale_removed,
+        settings.es.index_name,
+    )
     return res
 
 
@@ -86,9 +115,15 @@ def verify(settings: Settings, published: PublishResult, indexed: IndexResult) -
     from pipeline.runner.steps import verify_issue
 
     summary = verify_issue(settings, published, indexed)
-    log.info("%s: %d page(s) ok, %d failed, %d article(s), %d in the index, %d dead letter(s)",
-             summary["issue_id"], summary["pages_ok"], len(summary["pages_failed"]), summary["articles"],
-             summary["in_index"], summary["dead_letters"])
+    log.info(
+        "%s: %d page(s) ok, %d failed, %d article(s), %d in the index, %d dead letter(s)",
+        summary["issue_id"],
+        summary["pages_ok"],
+        len(summary["pages_failed"]),
+        summary["articles"],
+        summary["in_index"],
+        summary["dead_letters"],
+    )
     problems = incomplete(settings, published, summary)
     return summary, ("; ".join(problems) if problems else None)
 
@@ -103,8 +138,11 @@ def incomplete(settings: Settings, published: PublishResult, summary: dict[str, 
     if summary["in_index"] < summary["articles"] - max(dead, 0):
         problems.append(f"{summary['in_index']} of {summary['articles']} article(s) in the index")
     if problems:
-        log.error("%s is incomplete: the good pages are published and indexed, but:\n  %s",
-                  published.issue_id, "\n  ".join(problems))
+        log.error(
+            "%s is incomplete: the good pages are published and indexed, but:\n  %s",
+            published.issue_id,
+            "\n  ".join(problems),
+        )
     return problems
 
 

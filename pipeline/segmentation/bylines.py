@@ -19,7 +19,7 @@ def _outlet_kind(outlet: str | None, first_role: str | None) -> str:
 
 
 def parse_credits(text: str, rules: SegmentationRules) -> tuple[list[str], list[str], str | None, str | None]:
-    """"记者何远舟 通讯员孙岚" -> (reporters, correspondents, first outlet, first role)."""
+    """ "记者何远舟 通讯员孙岚" -> (reporters, correspondents, first outlet, first role)."""
     reporters: list[str] = []
     correspondents: list[str] = []
     pattern = re.compile(rf"(?P<outlet>{rules.outlet_pattern})?(?P<role>{rules.roles_re})")
@@ -50,7 +50,7 @@ def parse_dateline(text: str, rules: SegmentationRules) -> tuple[Byline, int] | 
 
 
 def parse_standalone_byline(text: str, rules: SegmentationRules) -> Byline | None:
-    """"本报记者 周青禾", "本报记者 甲乙 本报通讯员 丙丁", "东海日报记者 王某"."""
+    """ "本报记者 周青禾", "本报记者 甲乙 本报通讯员 丙丁", "东海日报记者 王某"."""
     if len(text) > rules.max_byline_chars or not rules.standalone_byline.match(text):
         return None
     reporters, correspondents, outlet, role = parse_credits(text.strip("()（）"), rules)

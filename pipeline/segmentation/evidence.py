@@ -248,8 +248,12 @@ def next_indicators(key: NextKey) -> Feats:
         return {"nx:none": 1.0}
     kind, dateline, starts_cont, short_clause, opener, first_pos, length, end, commas = key
     f: Feats = {f"nx:kind:{kind}": 1.0}
-    for name, on in (("nx:dateline", dateline), ("nx:starts_cont", starts_cont),
-                     ("nx:short_clause", short_clause), ("nx:opener", opener)):
+    for name, on in (
+        ("nx:dateline", dateline),
+        ("nx:starts_cont", starts_cont),
+        ("nx:short_clause", short_clause),
+        ("nx:opener", opener),
+    ):
         if on:
             f[name] = 1.0
     f[f"nx:firstpos:{first_pos}"] = 1.0
@@ -278,5 +282,3 @@ UnitKeys = tuple[OwnKey, NextKey, ContextKey, tuple[float, float, float, float]]
 
 
 _ArtState = tuple[Feats, bool, int, tuple[float, ...]]  # features, last paragraph cut, last unit, scores
-
-

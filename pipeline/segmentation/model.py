@@ -32,23 +32,67 @@ RULE_KINDS = ("guide_header", "marker", "caption", "editor")
 _ACTION_ROW = {a: n for n, a in enumerate(ACTIONS)}
 _ART_ROW = {a: n for n, a in enumerate(_ART_ACTIONS)}
 # the real-valued features of a unit-article pair (the rest are indicators, see ``pair_indicators``)
-PAIR_REALS = ("gain", "lm", "nx_gain", "nx_lm", "affinity", "aff_share", "nx_aff", "nx_aff_share", "later_better",
-              "nx_later_better")
+PAIR_REALS = (
+    "gain",
+    "lm",
+    "nx_gain",
+    "nx_lm",
+    "affinity",
+    "aff_share",
+    "nx_aff",
+    "nx_aff_share",
+    "later_better",
+    "nx_later_better",
+)
 # title lines skipped to find the paragraph a title-like line heads: 0 (measured: 2 raised article F1
 # on held-out text, 0.901 -> 0.911, but let late decks become banners, block F1 0.902 -> 0.893)
 TITLE_HOPS = 0
 LOOKAHEAD = 6  # paragraphs after a unit searched for a better continuation of a cut paragraph
 # a pair's indicators as a tuple: what ``Model.pair_scores`` memoises
 PairKey = tuple[
-    str, str, bool, int, str, bool, bool, str, bool, bool, bool, bool, bool, bool, bool, str | None, str | None,
+    str,
+    str,
+    bool,
+    int,
+    str,
+    bool,
+    bool,
+    str,
+    bool,
+    bool,
+    bool,
+    bool,
+    bool,
+    bool,
+    bool,
+    str | None,
+    str | None,
     str | None,
 ]
 
 
 def pair_indicators(key: PairKey) -> Feats:
     """The indicator features of a unit-article pair, from its key."""
-    (dist, prev, same, others_cut, kind, cut, cur, start, latest, han_han, nx_cont, fresh, aff_top, nx_top, nx_zero,
-     join_pos, nx_frag, cont) = key
+    (
+        dist,
+        prev,
+        same,
+        others_cut,
+        kind,
+        cut,
+        cur,
+        start,
+        latest,
+        han_han,
+        nx_cont,
+        fresh,
+        aff_top,
+        nx_top,
+        nx_zero,
+        join_pos,
+        nx_frag,
+        cont,
+    ) = key
     c = int(cut)
     f: Feats = {
         f"dist:{dist}": 1.0,
@@ -63,8 +107,16 @@ def pair_indicators(key: PairKey) -> Feats:
         f[f"nxfrag:{nx_frag}"] = 1.0
     if join_pos is not None:  # the words that meet at the cut: 主席周青禾 ‖ 表示 (nr>v) reads on
         f[f"joinpos:{join_pos}"] = 1.0
-    for name, on in (("is_cur", cur), ("is_latest", latest), ("han_han", han_han), ("nx_cont", nx_cont),
-                     ("fresh_title", fresh), ("aff_top", aff_top), ("nx_aff_top", nx_top), ("nx_aff_zero", nx_zero)):
+    for name, on in (
+        ("is_cur", cur),
+        ("is_latest", latest),
+        ("han_han", han_han),
+        ("nx_cont", nx_cont),
+        ("fresh_title", fresh),
+        ("aff_top", aff_top),
+        ("nx_aff_top", nx_top),
+        ("nx_aff_zero", nx_zero),
+    ):
         if on:
             f[name] = 1.0
     return f
@@ -195,5 +247,3 @@ class Model:
 @functools.cache
 def default_model() -> Model:
     return Model.load()
-
-

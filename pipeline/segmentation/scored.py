@@ -145,23 +145,43 @@ class ScoredSegmenter(_Segmenter):
             start = "cont"
         elif opener:
             start = "opener"
-        elif first in "“\"":
+        elif first in '“"':
             start = "quote"
         else:
             start = "han" if "\u4e00" <= first <= "\u9fff" else "other"
         own: OwnKey = (
-            unit.kind, length, end, commas, _edge_pos(text[-6:], True), first_pos,
+            unit.kind,
+            length,
+            end,
+            commas,
+            _edge_pos(text[-6:], True),
+            first_pos,
             "。" in text,
             unit.kind == "byline" and text[0] in "(（",  # (本报记者 X) printed after a body, not above one
-            starts_cont, opener, dateline, unit.idx == 0, _is_banner_word(text, rules.banners),
-            min(3, len(phrases)), _len_bucket(longest),
+            starts_cont,
+            opener,
+            dateline,
+            unit.idx == 0,
+            _is_banner_word(text, rules.banners),
+            min(3, len(phrases)),
+            _len_bucket(longest),
             len(phrases) >= 2 and longest <= 8,  # 奋进新征程 工会在行动: a banner's shape, not a headline's
             "——" in text,
             text.startswith("“") and text.rstrip(rules.closers).endswith(("。", "!", "?", "！", "？")),
         )
         return _Shape(
-            own, length, _len_bucket(len(text)), end, commas, first_pos, starts_cont, opener, dateline,
-            _short_first_clause(text), _lm4(BOS, first), start,
+            own,
+            length,
+            _len_bucket(len(text)),
+            end,
+            commas,
+            first_pos,
+            starts_cont,
+            opener,
+            dateline,
+            _short_first_clause(text),
+            _lm4(BOS, first),
+            start,
         )
 
     def _cohesion(self, i: int, arts: Sequence[_Art]) -> list[float]:
@@ -204,10 +224,18 @@ class ScoredSegmenter(_Segmenter):
                 nx2_kind = "dateline" if self._shapes[after.idx].dateline else after.kind
             nx = self._shapes[nxt.idx]
             nx_kind = nxt.kind
-            nx_key = (nx_kind, nx.dateline, nx.starts_cont, nx.short_clause, nx.opener, nx.first_pos,
-                      nx.raw_length, nx.end, nx.commas)
-            reals = (sh.start_lm, join_gain(unit.text, nxt.text),
-                     _lm4(unit.text[-1], nxt.text[0]), nx.start_lm)
+            nx_key = (
+                nx_kind,
+                nx.dateline,
+                nx.starts_cont,
+                nx.short_clause,
+                nx.opener,
+                nx.first_pos,
+                nx.raw_length,
+                nx.end,
+                nx.commas,
+            )
+            reals = (sh.start_lm, join_gain(unit.text, nxt.text), _lm4(unit.text[-1], nxt.text[0]), nx.start_lm)
         pv = self._shapes[i - 1] if i > 0 else None
         pos_pair = f"{sh.own[4]}>{self._shapes[nxt.idx].first_pos if nxt is not None else 'none'}"
         ctx: ContextKey = (unit.kind, sh.end, sh.length, nx_kind, nx2_kind, pv and pv.own[0], pv and pv.end, pos_pair)
@@ -266,8 +294,20 @@ class ScoredSegmenter(_Segmenter):
         top = max(affs, default=0.0)
         nx_top = max(nx_affs, default=0.0)
         return _Context(
-            body, arts, states, affs, nx_affs, ahead, opens_story, [st[1] for st in states].count(True),
-            self._shapes[i].dateline, self._shapes[i].start, top, sum(affs) or 1.0, nx_top, sum(nx_affs) or 1.0,
+            body,
+            arts,
+            states,
+            affs,
+            nx_affs,
+            ahead,
+            opens_story,
+            [st[1] for st in states].count(True),
+            self._shapes[i].dateline,
+            self._shapes[i].start,
+            top,
+            sum(affs) or 1.0,
+            nx_top,
+            sum(nx_affs) or 1.0,
         )
 
     def _best_join(self, last: str, i: int) -> float:
@@ -317,8 +357,9 @@ class ScoredSegmenter(_Segmenter):
         actions.append("pnew")
         return actions
 
-    def _pair(self, unit: Unit, art: _Art, state: _ArtState, ctx: _Context, aff: float,
-              nx_aff: float) -> tuple[PairKey, Feats]:
+    def _pair(
+        self, unit: Unit, art: _Art, state: _ArtState, ctx: _Context, aff: float, nx_aff: float
+    ) -> tuple[PairKey, Feats]:
         """The features of the unit-article pair: the indicators' key and the real values."""
         _, cut, last_idx, _ = state
         dist = unit.idx - last_idx
@@ -365,13 +406,23 @@ class ScoredSegmenter(_Segmenter):
         is_cur = art is self.cur
         key: PairKey = (
             str(dist) if dist <= 4 else ("8" if dist <= 8 else "far"),
-            self.prev_action, self.prev_art is art, min(2, ctx.cuts - cut), unit.kind, cut, is_cur,
-            ctx.start, art is self.arts[-1], han_han, nx_cont,
+            self.prev_action,
+            self.prev_art is art,
+            min(2, ctx.cuts - cut),
+            unit.kind,
+            cut,
+            is_cur,
+            ctx.start,
+            art is self.arts[-1],
+            han_han,
+            nx_cont,
             bool(art.title_units) and not art.body_units and art.byline is None and art.title_units[-1] is self.last,
-            aff_top, nx_top,
+            aff_top,
+            nx_top,
             ctx.ahead and not nx_aff,  # the paragraph after this line shares nothing with ``art``
             f"{_edge_pos(art.paragraphs[-1][-6:], True)}>{self._shapes[unit.idx].first_pos}" if cut else None,
-            nx_frag, cont,
+            nx_frag,
+            cont,
         )
         return key, reals
 
@@ -484,10 +535,23 @@ class ScoredSegmenter(_Segmenter):
             dist = unit.idx - state[2]
             key: PairKey = (
                 _DIST[dist] if dist < 9 else "far",
-                prev_action, prev_art is art, others_cut[cut], kind, cut, art is cur, start, art is latest,
-                han_han, nx_cont, fresh, bool(aff) and aff >= aff_top, bool(nx_aff) and nx_aff >= nx_top,
-                ahead and not nx_aff, f"{_edge_pos(paragraphs[-1][-6:], True)}>{shape.first_pos}" if cut else None,
-                None if not body_frag else ("uncut" if not cut else ("join" if nx_g > 0 else "nojoin")), cont,
+                prev_action,
+                prev_art is art,
+                others_cut[cut],
+                kind,
+                cut,
+                art is cur,
+                start,
+                art is latest,
+                han_han,
+                nx_cont,
+                fresh,
+                bool(aff) and aff >= aff_top,
+                bool(nx_aff) and nx_aff >= nx_top,
+                ahead and not nx_aff,
+                f"{_edge_pos(paragraphs[-1][-6:], True)}>{shape.first_pos}" if cut else None,
+                None if not body_frag else ("uncut" if not cut else ("join" if nx_g > 0 else "nojoin")),
+                cont,
             )
             ind, static = pairs.get(key) or model.pair_scores(key), state[3]
             for name, v in reals:
@@ -537,14 +601,14 @@ class ScoredSegmenter(_Segmenter):
             return arts[:]
         states = self._states
         waiting = [
-            a for a in arts[-3 * recent : -recent]
-            if not a.title_units or (states.get(id(a)) or self._art_state(a))[1]
+            a for a in arts[-3 * recent : -recent] if not a.title_units or (states.get(id(a)) or self._art_state(a))[1]
         ]
         return waiting[-recent:] + arts[-recent:]
 
     # ------------------------------------------------------------------ decoding
-    def run(self, oracle: Callable[[int, Unit, list[Candidate]], Candidate | None] | None = None,
-            reference: bool = False) -> None:
+    def run(
+        self, oracle: Callable[[int, Unit, list[Candidate]], Candidate | None] | None = None, reference: bool = False
+    ) -> None:
         """Greedy decoding; ``oracle`` (training) picks the gold candidate instead of the model;
         ``reference`` scores every candidate from its feature dictionary (``Model.choose``)."""
         for i, unit in enumerate(self.units):
@@ -635,8 +699,9 @@ class _Context(NamedTuple):
     nx_total: float
 
 
-def segment_scored(text: str, rules: SegmentationRules = DEFAULT_RULES, model: Model | None = None,
-                   reference: bool = False) -> PageSplit:
+def segment_scored(
+    text: str, rules: SegmentationRules = DEFAULT_RULES, model: Model | None = None, reference: bool = False
+) -> PageSplit:
     """Split a page with the scored segmenter; ``reference`` decodes from feature dictionaries (the
     slow path the fast one is tested against)."""
     seg = ScoredSegmenter(text, rules, model or default_model())

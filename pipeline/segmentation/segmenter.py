@@ -71,11 +71,20 @@ class _Segmenter:
                 after = self.units[n + 1] if n + 1 < len(self.units) else None
                 starts_next = after is not None and (after.kind == "byline" or rules.dateline.match(after.text))
                 starts_here = unit.kind == "byline" or rules.dateline.match(unit.text) is not None
-                if starts_here and prev.kind == "para" and len(prev.text) <= rules.max_subhead_chars + 6 \
-                        and prev.text.rstrip(rules.closers)[-1:] in "!?！？" and "。" not in prev.text:
+                if (
+                    starts_here
+                    and prev.kind == "para"
+                    and len(prev.text) <= rules.max_subhead_chars + 6
+                    and prev.text.rstrip(rules.closers)[-1:] in "!?！？"
+                    and "。" not in prev.text
+                ):
                     prev.kind = "title"  # a short exclamation or question right before a byline: 这个冬天不太冷!
-                if unit.kind == "title" and prev.kind == "byline" and not prev.text.startswith(("(", "（")) \
-                        and not starts_next:
+                if (
+                    unit.kind == "title"
+                    and prev.kind == "byline"
+                    and not prev.text.startswith(("(", "（"))
+                    and not starts_next
+                ):
                     unit.kind = "para"  # a standalone byline is followed by the body, not by a title
         self.arts: list[_Art] = []
         self.blocks: list[_Blk] = []
@@ -260,8 +269,11 @@ class _Segmenter:
             self._titled(unit)
         elif nxt is not None and nxt.kind == "title":
             after = self._next(nxt.idx)
-            if banner or self._banner_shape(unit, nxt) or (not self.arts and not self._is_start(after)) or (
-                not self._is_start(after) and not untitled
+            if (
+                banner
+                or self._banner_shape(unit, nxt)
+                or (not self.arts and not self._is_start(after))
+                or (not self._is_start(after) and not untitled)
             ):
                 self.blocks.append(_Blk(BlockKind.BANNER, [unit]))
             elif untitled and not self._is_start(after):

@@ -193,7 +193,9 @@ DAGGER_ROUNDS = 0
 
 
 def train_model(
-    pages: Sequence[tuple[str, PageSplit]], rounds: int = DAGGER_ROUNDS, rules: SegmentationRules | None = None,
+    pages: Sequence[tuple[str, PageSplit]],
+    rounds: int = DAGGER_ROUNDS,
+    rules: SegmentationRules | None = None,
     **kwargs: float,
 ) -> Model:
     """Teacher forcing first, then ``rounds`` of DAgger: the decisions the current model reaches on
@@ -285,8 +287,13 @@ def _subset(scores: dict[str, float]) -> dict[str, float]:
     return {k: scores[k] for k in _REPORT_KEYS}
 
 
-def quality_report(model: Model | None = None, per_recipe: int = TRAIN_PAGES_PER_RECIPE,
-                   loro: bool = True, fitted: bool = True, loro_per_recipe: int | None = None) -> dict[str, object]:
+def quality_report(
+    model: Model | None = None,
+    per_recipe: int = TRAIN_PAGES_PER_RECIPE,
+    loro: bool = True,
+    fitted: bool = True,
+    loro_per_recipe: int | None = None,
+) -> dict[str, object]:
     """The figures that say how the scored segmenter generalises, from the fitted to the unseen:
 
     ``fitted``        the shipped model on the pages it was fitted on;

@@ -66,12 +66,19 @@ def _airflow_group(parent: int) -> int | None:
 def test_airflow_binds_localhost_hides_the_password_and_stops_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INKSTREAM_", "AIRFLOW"))}
-    env.update(INKSTREAM_DATA_DIR=str(tmp_path / "data"),
-               AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
-               AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()))
+    env.update(
+        INKSTREAM_DATA_DIR=str(tmp_path / "data"),
+        AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
+        AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
+    )
     log = (tmp_path / "out.txt").open("w+", encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "airflow", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "airflow", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     group = None
     try:
         deadline = time.monotonic() + 240
@@ -102,9 +109,12 @@ def test_airflow_binds_localhost_hides_the_password_and_stops_on_sigterm(tmp_pat
 
 
 def _api(base: str, method: str, path: str, token: str | None = None, body: Any = None) -> Any:
-    req = urllib.request.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json",
-                                          **({"Authorization": f"Bearer {token}"} if token else {})})
+    req = urllib.request.Request(
+        base + path,
+        method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
+    )
     with urllib.request.urlopen(req, timeout=30) as resp:
         return json.loads(resp.read() or b"null")
 
@@ -126,14 +136,23 @@ def test_real_scheduler_skips_missing_days_runs_a_manual_day_and_fails_the_bad_d
     (papers / "grrb.toml").write_text(toml.replace("start_date = 2026-11-18", f"start_date = {start}"), "utf-8")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
-    env.update(INKSTREAM_DATA_DIR=str(tmp_path / "data"), INKSTREAM_SOURCE_ROOT=str(root),
-               INKSTREAM_PAPERS_DIR=str(papers), INKSTREAM_AIRFLOW_RETRY_DELAY_S="1",
-               INKSTREAM_AIRFLOW_POKE_INTERVAL_S="5",
-               AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
-               AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()))
+    env.update(
+        INKSTREAM_DATA_DIR=str(tmp_path / "data"),
+        INKSTREAM_SOURCE_ROOT=str(root),
+        INKSTREAM_PAPERS_DIR=str(papers),
+        INKSTREAM_AIRFLOW_RETRY_DELAY_S="1",
+        INKSTREAM_AIRFLOW_POKE_INTERVAL_S="5",
+        AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
+        AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
+    )
     log = (tmp_path / "out.txt").open("w+", encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "airflow", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "airflow", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     group = None
     base = f"http://127.0.0.1:{port}"
     try:
@@ -141,8 +160,9 @@ def test_real_scheduler_skips_missing_days_runs_a_manual_day_and_fails_the_bad_d
         while time.monotonic() < deadline and proc.poll() is None:
             group = group or _airflow_group(proc.pid)
             try:
-                password = json.loads((tmp_path / "data" / "airflow" /
-                                       "simple_auth_manager_passwords.json.generated").read_text())["admin"]
+                password = json.loads(
+                    (tmp_path / "data" / "airflow" / "simple_auth_manager_passwords.json.generated").read_text()
+                )["admin"]
                 token = _api(base, "POST", "/auth/token", body={"username": "admin", "password": password})
                 token = token["access_token"]
                 _api(base, "GET", "/api/v2/dags/newspaper_ingest", token)
@@ -152,25 +172,39 @@ def test_real_scheduler_skips_missing_days_runs_a_manual_day_and_fails_the_bad_d
         else:
             raise AssertionError(Path(log.name).read_text(encoding="utf-8")[-3000:])
         _api(base, "PATCH", "/api/v2/dags/newspaper_ingest", token, {"is_paused": False})
-        manual = _api(base, "POST", "/api/v2/dags/newspaper_ingest/dagRuns", token,
-                      {"logical_date": None, "conf": {"day": sample.isoformat()}})
+        manual = _api(
+            base,
+            "POST",
+            "/api/v2/dags/newspaper_ingest/dagRuns",
+            token,
+            {"logical_date": None, "conf": {"day": sample.isoformat()}},
+        )
         runs: dict[str, dict[str, Any]] = {}
         deadline = time.monotonic() + 900
         while time.monotonic() < deadline:
-            runs = {r["dag_run_id"]: r for r in
-                    _api(base, "GET", "/api/v2/dags/newspaper_ingest/dagRuns?limit=100", token)["dag_runs"]}
+            runs = {
+                r["dag_run_id"]: r
+                for r in _api(base, "GET", "/api/v2/dags/newspaper_ingest/dagRuns?limit=100", token)["dag_runs"]
+            }
             scheduled = [r for r in runs.values() if r["run_type"] == "scheduled"]
-            if (runs[manual["dag_run_id"]]["state"] in ("success", "failed") and len(scheduled) >= 5
-                    and all(r["state"] in ("success", "failed") for r in scheduled)):
+            if (
+                runs[manual["dag_run_id"]]["state"] in ("success", "failed")
+                and len(scheduled) >= 5
+                and all(r["state"] in ("success", "failed") for r in scheduled)
+            ):
                 break
             time.sleep(5)
         out = Path(log.name).read_text(encoding="utf-8")
         assert runs[manual["dag_run_id"]]["state"] == "success", (runs, out[-3000:])
-        states = {pendulum.parse(r["logical_date"]).in_timezone("Asia/Shanghai").date(): r["state"]
-                  for r in runs.values() if r["run_type"] == "scheduled"}
+        states = {
+            pendulum.parse(r["logical_date"]).in_timezone("Asia/Shanghai").date(): r["state"]
+            for r in runs.values()
+            if r["run_type"] == "scheduled"
+        }
         assert states.get(bad_day) == "failed", (states, out[-3000:])
         assert [st for d, st in states.items() if d != bad_day] and all(
-            st == "success" for d, st in states.items() if d != bad_day), states
+            st == "success" for d, st in states.items() if d != bad_day
+        ), states
         es = client.make_client(settings.es)
         try:
             client.refresh(es, settings.es)

@@ -45,8 +45,9 @@ def test_the_calendar_skips_a_day_the_paper_does_not_publish(settings: Settings,
     assert not load_paper(s, "grrb").calendar.publishes_on(SAMPLE)
     logs: list[str] = []
     # the pages are there, but the calendar says no issue: scheduled and manual runs both skip it
-    scheduled, manual = dag_test(airflow_env(s, tmp_path / "airflow"), "newspaper_ingest",
-                                 [SAMPLE, f"manual:{SAMPLE}"], check=False, output=logs)
+    scheduled, manual = dag_test(
+        airflow_env(s, tmp_path / "airflow"), "newspaper_ingest", [SAMPLE, f"manual:{SAMPLE}"], check=False, output=logs
+    )
     for run in (scheduled, manual):
         assert run["state"] == "success" and _all_skipped(run["tasks"]), run
     assert logs[0].count(f"grrb {SAMPLE}: no issue on this day by the paper's calendar") >= 2

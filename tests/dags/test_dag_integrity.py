@@ -27,8 +27,10 @@ def test_the_settings_a_dag_file_reads_load_no_client_or_tokenizer() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, pipeline.config; "
-            "print(sorted({m.split('.')[0] for m in sys.modules} & {'jieba', 'kafka', 'elasticsearch', 'httpx'}))")
+    code = (
+        "import sys, pipeline.config; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'jieba', 'kafka', 'elasticsearch', 'httpx'}))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

@@ -26,7 +26,8 @@ def test_dag_run_indexes_the_good_pages_and_fails_on_a_bad_one(settings: Setting
     es_url = urlsplit(s.es.url)
     env["INKSTREAM_ES__URL"] = "http://127.0.0.1:9"
     env["AIRFLOW_CONN_INKSTREAM_ELASTICSEARCH"] = json.dumps(
-        {"conn_type": "http", "host": es_url.hostname, "port": es_url.port, "extra": {"verify_certs": True}})
+        {"conn_type": "http", "host": es_url.hostname, "port": es_url.port, "extra": {"verify_certs": True}}
+    )
     logs: list[str] = []
     [result] = dag_test(env, "newspaper_ingest", [DAY], check=False, output=logs)
     # the same rule as the CLI's exit status 3: the good pages are published and indexed, the run fails

@@ -29,8 +29,7 @@ def test_readme_main_command_runs_the_dag_for_every_sample_day(tmp_path: Path) -
     env = {k: v for k, v in os.environ.items() if not k.startswith("INKSTREAM_")}
     env["INKSTREAM_DATA_DIR"] = str(tmp_path / "data")
     try:
-        proc = subprocess.run(main_command, shell=True, cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=900)
+        proc = subprocess.run(main_command, shell=True, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
         output = proc.stdout + proc.stderr
         assert proc.returncode == 0, output[-3000:]
         assert output.count("run success") == 3, output[-3000:]
@@ -38,8 +37,9 @@ def test_readme_main_command_runs_the_dag_for_every_sample_day(tmp_path: Path) -
         assert hits and int(hits.group(1)) > 0, output[-3000:]
         assert "Where to look" in output
     finally:
-        subprocess.run([str(ROOT / ".venv" / "bin" / "inkstream"), "down"], cwd=ROOT, env=env,
-                       capture_output=True, timeout=60)
+        subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "inkstream"), "down"], cwd=ROOT, env=env, capture_output=True, timeout=60
+        )
 
 
 def test_the_demo_switched_to_the_local_epaper_site(tmp_path: Path) -> None:
@@ -49,8 +49,9 @@ def test_the_demo_switched_to_the_local_epaper_site(tmp_path: Path) -> None:
     env["INKSTREAM_DATA_DIR"] = str(tmp_path / "data")
     inkstream = str(ROOT / ".venv" / "bin" / "inkstream")
     try:
-        proc = subprocess.run([inkstream, "demo", "--site"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                              timeout=900)
+        proc = subprocess.run(
+            [inkstream, "demo", "--site"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900
+        )
         output = proc.stdout + proc.stderr
         assert proc.returncode == 0, output[-3000:]
         assert "newspaper_ingest__grrb-site" in output and output.count("run success") == 3, output[-3000:]

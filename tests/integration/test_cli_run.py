@@ -13,8 +13,13 @@ from tests.conftest import ROOT, cli_env
 
 def test_cli_run_with_two_workers_indexes_every_sample_issue(settings: Settings) -> None:
     env = cli_env(settings)
-    proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--workers", "2", "--quiet"], env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "run", "--workers", "2", "--quiet"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = [ln for ln in proc.stderr.splitlines() if "articles," in ln]
     assert len(lines) == 3 and all("0 dead letters" in ln for ln in lines)

@@ -21,8 +21,13 @@ DAY = date(2026, 11, 19)
 def test_run_with_a_bad_page_exits_3_and_indexes_every_good_page(settings: Settings, tmp_path: Path) -> None:
     root = copy_sample_issue(tmp_path, DAY)
     (root / "grrb" / DAY.isoformat() / "04.txt").write_bytes(bytes(range(256)) * 64)  # neither UTF-8 nor GB18030
-    proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--date", DAY.isoformat(), "--source", str(root),
-                           "--workers", "1"], env=cli_env(settings), capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "run", "--date", DAY.isoformat(), "--source", str(root), "--workers", "1"],
+        env=cli_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == INCOMPLETE, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr
     assert "page 4 failed" in proc.stderr and "deadletter list" in proc.stderr
@@ -37,10 +42,27 @@ def test_run_with_a_bad_page_exits_3_and_indexes_every_good_page(settings: Setti
         es.close()
     # the same day with the page mended exits 0
     (root / "grrb" / DAY.isoformat() / "04.txt").write_bytes(
-        (ROOT / "samples" / "issues" / "grrb" / DAY.isoformat() / "04.txt").read_bytes())
-    again = subprocess.run([sys.executable, "-m", "pipeline", "run", "--date", DAY.isoformat(), "--source", str(root),
-                            "--workers", "1", "--quiet"], env=cli_env(settings), capture_output=True, text=True,
-                           timeout=300)
+        (ROOT / "samples" / "issues" / "grrb" / DAY.isoformat() / "04.txt").read_bytes()
+    )
+    again = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "run",
+            "--date",
+            DAY.isoformat(),
+            "--source",
+            str(root),
+            "--workers",
+            "1",
+            "--quiet",
+        ],
+        env=cli_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert again.returncode == 0, again.stderr[-3000:]
 
 
@@ -86,8 +108,13 @@ def test_a_dead_broker_fails_a_publish_within_its_timeout_without_stray_tracebac
     tmp_path: Path, endpoints: object
 ) -> None:
     timeout_s = 4.0
-    proc = subprocess.run([sys.executable, "-c", PUBLISH_WHILE_KILLED, str(tmp_path), str(timeout_s)],
-                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-c", PUBLISH_WHILE_KILLED, str(tmp_path), str(timeout_s)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     outcome = json.loads(proc.stdout.strip().splitlines()[-1])
     assert outcome["acknowledged"] >= 1 and outcome["error"] == "PublishUnavailable"

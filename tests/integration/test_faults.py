@@ -94,8 +94,14 @@ def durable_kafka(tmp_path: Path, endpoints: object) -> Iterator[Private]:
 
 def _fails_fast(settings: Settings, broker: Private) -> Settings:
     """Pointed at ``broker``, with timeouts short enough that a dead broker fails a publish quickly."""
-    kafka = settings.kafka.model_copy(update={"bootstrap_servers": [broker.address], "delivery_timeout_s": 8.0,
-                                              "request_timeout_ms": 4000, "retries": 2})
+    kafka = settings.kafka.model_copy(
+        update={
+            "bootstrap_servers": [broker.address],
+            "delivery_timeout_s": 8.0,
+            "request_timeout_ms": 4000,
+            "retries": 2,
+        }
+    )
     return settings.model_copy(update={"kafka": kafka})
 
 
@@ -152,8 +158,13 @@ def test_elasticsearch_down_at_indexing_then_back_loses_nothing(settings: Settin
     indexed = index_issue(s, published)
     summary = verify_issue(s, published, indexed)
     assert summary["in_index"] == summary["articles"] == published.articles
-    audit(s, "Elasticsearch stopped while indexing, started again", [published.issue_id], published.article_ids,
-          handling="index task fails as transient (IndexUnavailable), Airflow retries it, replay is idempotent")
+    audit(
+        s,
+        "Elasticsearch stopped while indexing, started again",
+        [published.issue_id],
+        published.article_ids,
+        handling="index task fails as transient (IndexUnavailable), Airflow retries it, replay is idempotent",
+    )
 
 
 def test_broker_killed_mid_publish_then_retry_indexes_every_article_once(
@@ -174,9 +185,14 @@ def test_broker_killed_mid_publish_then_retry_indexes_every_article_once(
         es.close()
     ids = [d["_id"] for d in docs]
     assert len(ids) == len(set(ids)) == published.articles == summary["in_index"]
-    audit(s, "Kafka broker SIGKILLed mid-publish, restarted (memory storage: empty)", [published.issue_id],
-          published.article_ids, events=(acknowledged + 1) * published.articles,
-          handling="publish task fails as transient (PublishUnavailable), its retry republishes the issue")
+    audit(
+        s,
+        "Kafka broker SIGKILLed mid-publish, restarted (memory storage: empty)",
+        [published.issue_id],
+        published.article_ids,
+        events=(acknowledged + 1) * published.articles,
+        handling="publish task fails as transient (PublishUnavailable), its retry republishes the issue",
+    )
 
 
 def test_elasticsearch_429_storm_is_retried_with_backoff_and_loses_nothing(settings: Settings) -> None:
@@ -189,8 +205,13 @@ def test_elasticsearch_429_storm_is_retried_with_backoff_and_loses_nothing(setti
         summary = verify_issue(s, published, indexed)
     assert proxy.injected == 6 and proxy.forwarded > 0
     assert summary["in_index"] == summary["articles"] == published.articles and summary["dead_letters"] == 0
-    audit(settings, "Elasticsearch answers 429 to 6 bulk requests in a row", [published.issue_id],
-          published.article_ids, handling="client retries, then the bulk helper backs off and retries the chunk")
+    audit(
+        settings,
+        "Elasticsearch answers 429 to 6 bulk requests in a row",
+        [published.issue_id],
+        published.article_ids,
+        handling="client retries, then the bulk helper backs off and retries the chunk",
+    )
 
 
 def test_follow_commits_nothing_while_elasticsearch_rejects_then_catches_up(settings: Settings) -> None:
@@ -215,9 +236,13 @@ def test_follow_commits_nothing_while_elasticsearch_rejects_then_catches_up(sett
         stop.set()
         worker.join(timeout=30)
     assert _committed(settings) == published.articles
-    audit(settings, "Elasticsearch rejects every bulk (429) under the follow indexer", [published.issue_id],
-          published.article_ids,
-          handling="no offset committed; the indexer exits, its restart re-reads from the last commit")
+    audit(
+        settings,
+        "Elasticsearch rejects every bulk (429) under the follow indexer",
+        [published.issue_id],
+        published.article_ids,
+        handling="no offset committed; the indexer exits, its restart re-reads from the last commit",
+    )
 
 
 def test_durable_broker_sigkilled_mid_publish_keeps_what_it_acknowledged(
@@ -237,6 +262,11 @@ def test_durable_broker_sigkilled_mid_publish_keeps_what_it_acknowledged(
     assert sum(r[1] + 1 for r in published.offsets[topic].values()) > acked  # appended, not reset
     indexed = index_issue(s, published)
     verify_issue(s, published, indexed)
-    audit(s, "Kafka broker (S3 storage) SIGKILLed mid-publish, restarted", [published.issue_id],
-          published.article_ids, events=(acknowledged + 2) * published.articles,
-          handling="acknowledged records survive; the retry appends the issue again, _id absorbs the repeat")
+    audit(
+        s,
+        "Kafka broker (S3 storage) SIGKILLed mid-publish, restarted",
+        [published.issue_id],
+        published.article_ids,
+        events=(acknowledged + 2) * published.articles,
+        handling="acknowledged records survive; the retry appends the issue again, _id absorbs the repeat",
+    )

@@ -23,11 +23,16 @@ DAY = date(2026, 11, 19)
 
 
 def _committed(settings: Settings) -> int:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers,
-                             group_id=settings.kafka.consumer_group, enable_auto_commit=False)
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka.bootstrap_servers,
+        group_id=settings.kafka.consumer_group,
+        enable_auto_commit=False,
+    )
     try:
-        tps = [TopicPartition(settings.kafka.articles_topic, p)
-               for p in consumer.partitions_for_topic(settings.kafka.articles_topic) or ()]
+        tps = [
+            TopicPartition(settings.kafka.articles_topic, p)
+            for p in consumer.partitions_for_topic(settings.kafka.articles_topic) or ()
+        ]
         return sum(consumer.committed(tp) or 0 for tp in tps)
     finally:
         consumer.close()
@@ -55,8 +60,9 @@ def test_follow_indexes_commits_after_bulk_and_applies_tombstones(settings: Sett
     def on_batch(report: object) -> None:
         seen.append(getattr(report, "indexed"))  # noqa: B009
 
-    worker = threading.Thread(target=follow, args=(settings, "indexer-test"),
-                              kwargs={"stop": stop.is_set, "on_batch": on_batch}, daemon=True)
+    worker = threading.Thread(
+        target=follow, args=(settings, "indexer-test"), kwargs={"stop": stop.is_set, "on_batch": on_batch}, daemon=True
+    )
     worker.start()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and _count(settings) < published.articles:
@@ -81,8 +87,13 @@ def _indexer(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
     """`inkstream index --follow` as its own process (the compose `indexer` service), tiny batches."""
     env = {**os.environ, "INKSTREAM_ES__BULK_CHUNK_SIZE": "2", "PYTHONUNBUFFERED": "1"}
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "pipeline", "index", "--follow"], env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "pipeline", "index", "--follow"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def test_indexer_sigkilled_mid_stream_resumes_from_committed_offsets(settings: Settings, tmp_path: Path) -> None:
@@ -120,6 +131,12 @@ def test_indexer_sigkilled_mid_stream_resumes_from_committed_offsets(settings: S
         os.killpg(second.pid, signal.SIGTERM)
         second.wait(timeout=30)
     issues = [f"grrb-{d}" for d in ("2026-11-18", DAY.isoformat(), "2026-11-20")]
-    row = audit(settings, "follow indexer SIGKILLed mid-stream, restarted", issues, ids, events=events,
-                handling="resumes from the last committed offset; re-indexed batches overwrite by _id")
+    row = audit(
+        settings,
+        "follow indexer SIGKILLed mid-stream, restarted",
+        issues,
+        ids,
+        events=events,
+        handling="resumes from the last committed offset; re-indexed batches overwrite by _id",
+    )
     assert row["indexed"] == len(ids)

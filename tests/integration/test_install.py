@@ -39,14 +39,22 @@ def test_the_wheel_runs_outside_the_checkout(tmp_path: Path) -> None:
         else:
             shutil.copy2(ROOT / name, src / name)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INKSTREAM_", "PYTHON"))}
-    _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path / "dist"), str(src)],
-         tmp_path, env)
+    _run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path / "dist"), str(src)],
+        tmp_path,
+        env,
+    )
     [wheel] = (tmp_path / "dist").glob("inkstream-*.whl")
 
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", str(venv)], tmp_path, env)
-    site = Path(_run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                     tmp_path, env).stdout.strip())
+    site = Path(
+        _run(
+            [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            tmp_path,
+            env,
+        ).stdout.strip()
+    )
     (site / "inkstream-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     _run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-deps", str(wheel)], tmp_path, env)
     _run([str(venv / "bin" / "python"), "-m", "pip", "check"], tmp_path, env)
@@ -54,14 +62,24 @@ def test_the_wheel_runs_outside_the_checkout(tmp_path: Path) -> None:
     work = tmp_path / "elsewhere"
     work.mkdir()
     inkstream = str(venv / "bin" / "inkstream")
-    where = _run([str(venv / "bin" / "python"), "-c", "import pipeline, pipeline.resources as r; "
-                  "print(pipeline.__file__); print(r.data_dir('papers'))"], work, env).stdout.split()
+    where = _run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "import pipeline, pipeline.resources as r; print(pipeline.__file__); print(r.data_dir('papers'))",
+        ],
+        work,
+        env,
+    ).stdout.split()
     assert all(str(venv) in line and str(ROOT) not in line for line in where), where
 
     kafka, es = free_port(), free_port()
-    env = {**env, "INKSTREAM_DATA_DIR": str(work / "data"),
-           "INKSTREAM_KAFKA__BOOTSTRAP_SERVERS": json.dumps([f"127.0.0.1:{kafka}"]),
-           "INKSTREAM_ES__URL": f"http://127.0.0.1:{es}"}
+    env = {
+        **env,
+        "INKSTREAM_DATA_DIR": str(work / "data"),
+        "INKSTREAM_KAFKA__BOOTSTRAP_SERVERS": json.dumps([f"127.0.0.1:{kafka}"]),
+        "INKSTREAM_ES__URL": f"http://127.0.0.1:{es}",
+    }
     _run([inkstream, "up", "--kafka-port", str(kafka), "--es-port", str(es)], work, env)
     try:
         samples = Path(where[1]).parent / "samples" / "issues"  # the wheel's copy of the sample issues

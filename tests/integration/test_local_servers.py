@@ -29,9 +29,15 @@ def data_dir(tmp_path: Path, endpoints: object) -> Iterator[Path]:
 
 def _settings(address: str, data: Path) -> Settings:
     s = Settings(data_dir=data)
-    kafka = s.kafka.model_copy(update={"bootstrap_servers": [address], "articles_topic": "durable.articles",
-                                       "deadletter_topic": "durable.deadletter", "delivery_timeout_s": 10.0,
-                                       "request_timeout_ms": 5000})
+    kafka = s.kafka.model_copy(
+        update={
+            "bootstrap_servers": [address],
+            "articles_topic": "durable.articles",
+            "deadletter_topic": "durable.deadletter",
+            "delivery_timeout_s": 10.0,
+            "request_timeout_ms": 5000,
+        }
+    )
     return s.model_copy(update={"kafka": kafka})
 
 
@@ -85,7 +91,7 @@ def test_broker_keeps_acknowledged_records_across_sigkill_and_down_up(data_dir: 
     assert fourth["kafka"].address == first["kafka"].address
     assert _values(s, s.kafka.deadletter_topic) == [b'{"dead": "letter"}']
     more = publish(s.kafka, [Record(s.kafka.articles_topic, b"a40", b"article 40", [])])
-    (part, (offset, _)), = more[s.kafka.articles_topic].items()
+    ((part, (offset, _)),) = more[s.kafka.articles_topic].items()
     assert offset == offsets[s.kafka.articles_topic][part][1] + 1 if part in offsets[s.kafka.articles_topic] else 0
     assert _values(s, s.kafka.articles_topic) == sorted([*expected, b"article 40"])
     assert (data_dir / "kafka" / "tansu").is_dir()
@@ -116,13 +122,19 @@ def test_cli_down_up_keeps_the_dead_letters_of_before(data_dir: Path, tmp_path: 
     ports = ["--kafka-port", str(servers.free_port()), "--es-port", str(servers.free_port())]
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "pipeline", "--data-dir", str(data_dir), *args], env=env,
-                              capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "pipeline", "--data-dir", str(data_dir), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     started = cli("up", *ports)
     assert started.returncode == 0, started.stderr
-    exports = dict(line.removeprefix("export ").split("=", 1) for line in started.stdout.splitlines()
-                   if line.startswith("export "))
+    exports = dict(
+        line.removeprefix("export ").split("=", 1) for line in started.stdout.splitlines() if line.startswith("export ")
+    )
     env["INKSTREAM_KAFKA__BOOTSTRAP_SERVERS"] = exports["INKSTREAM_KAFKA__BOOTSTRAP_SERVERS"].strip("'")
     env["INKSTREAM_ES__URL"] = exports["INKSTREAM_ES__URL"]
     ran = cli("run", "--date", day.isoformat(), "--source", str(root), "--workers", "1", "--quiet")

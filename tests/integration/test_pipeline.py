@@ -62,15 +62,21 @@ def test_rerun_is_idempotent_and_removes_stale_articles(settings: Settings, tmp_
     again = run_issue(s, "grrb", DAY, "run-2").summary
     assert _ids(s) == before and again["in_index"] == first["in_index"]
     # a newer segmentation of the same issue: page 4 no longer yields its articles
-    (root / "grrb" / DAY.isoformat() / "04.txt").write_text("临江区举办职工篮球联赛\n\n本报讯 近日,比赛开幕。\n",
-                                                           encoding="utf-8")
+    (root / "grrb" / DAY.isoformat() / "04.txt").write_text(
+        "临江区举办职工篮球联赛\n\n本报讯 近日,比赛开幕。\n", encoding="utf-8"
+    )
     third = run_issue(s, "grrb", DAY, "run-3").summary
     after = _ids(s)
     assert third["stale_removed"] > 0
     assert len(after) == third["articles"] == third["in_index"]
     assert not any(i.startswith(f"grrb-{DAY}-p04") for i in before - after) or third["stale_removed"] >= 1
-    audit(s, "re-run of a day after its segmentation changed", [f"grrb-{DAY}"], _published(s, "run-3"),
-          handling="the issue registry names the earlier run's ids; the stale ones are deleted by id")
+    audit(
+        s,
+        "re-run of a day after its segmentation changed",
+        [f"grrb-{DAY}"],
+        _published(s, "run-3"),
+        handling="the issue registry names the earlier run's ids; the stale ones are deleted by id",
+    )
 
 
 def _published(s: Settings, run_id: str) -> list[str]:
@@ -120,11 +126,14 @@ def test_an_article_jumping_pages_is_one_document_with_both_pages(
         assert hit["article_id"] in {h["_id"] for h in on3}
 
         # the Kafka event carries the spans on both pages, and offsets into the joined text
-        events = [ArticleEvent.model_validate_json(r.value)
-                  for r in iter_topic(settings.kafka, settings.kafka.articles_topic) if r.value is not None]
+        events = [
+            ArticleEvent.model_validate_json(r.value)
+            for r in iter_topic(settings.kafka, settings.kafka.articles_topic)
+            if r.value is not None
+        ]
         [event] = [e for e in events if e.run_id == "run-joined" and e.article_id == hit["article_id"]]
         assert [p.page for p in event.data.parts] == [1, 3] and all(p.spans for p in event.data.parts)
-        assert all(event.data.text[e.start:e.end] == e.text for e in event.data.entities)
+        assert all(event.data.text[e.start : e.end] == e.text for e in event.data.entities)
         assert not any(e.article_id == second for e in events if e.run_id == "run-joined")
 
         again = run_issue(settings, "grrb", DAY, "run-again").summary  # idempotent
@@ -168,13 +177,17 @@ def test_a_broken_page_is_dead_lettered_and_the_rest_of_the_issue_is_published(
     assert why in letters[0].reason and letters[0].run_id == "run-bad"
     size = page.stat().st_size
     assert letters[0].original_bytes == size and letters[0].original_truncated == (size > 512 * 1024)
-    audit(s, f"bad input: {label}", [f"grrb-{DAY}"], _published(s, "run-bad"), pages_dead_lettered=1,
-          handling=f"that page fails ({why}) and is dead-lettered; the other pages are published")
+    audit(
+        s,
+        f"bad input: {label}",
+        [f"grrb-{DAY}"],
+        _published(s, "run-bad"),
+        pages_dead_lettered=1,
+        handling=f"that page fails ({why}) and is dead-lettered; the other pages are published",
+    )
 
 
-def test_a_manifest_file_name_leaving_the_issue_folder_fails_that_page_only(
-    settings: Settings, tmp_path: Path
-) -> None:
+def test_a_manifest_file_name_leaving_the_issue_folder_fails_that_page_only(settings: Settings, tmp_path: Path) -> None:
     root = copy_sample_issue(tmp_path, DAY)
     folder = root / "grrb" / DAY.isoformat()
     (tmp_path / "secret.txt").write_text("不该被读取的文件\n", encoding="utf-8")
@@ -185,8 +198,14 @@ def test_a_manifest_file_name_leaving_the_issue_folder_fails_that_page_only(
     assert [p.page for p in result.pages if not p.ok] == [2]
     letters = [DeadLetter.model_validate_json(r.value) for r in iter_topic(s.kafka, s.kafka.deadletter_topic)]
     assert len(letters) == 1 and "leaves the issue folder" in letters[0].reason and letters[0].original is None
-    audit(s, "bad input: manifest file name with ../", [f"grrb-{DAY}"], _published(s, "run-path"),
-          pages_dead_lettered=1, handling="that page fails before any read outside the issue folder")
+    audit(
+        s,
+        "bad input: manifest file name with ../",
+        [f"grrb-{DAY}"],
+        _published(s, "run-path"),
+        pages_dead_lettered=1,
+        handling="that page fails before any read outside the issue folder",
+    )
 
 
 def test_a_page_that_makes_segmentation_throw_fails_that_page_only(
@@ -212,8 +231,14 @@ def test_a_page_that_makes_segmentation_throw_fails_that_page_only(
     letters = [DeadLetter.model_validate_json(r.value) for r in iter_topic(s.kafka, s.kafka.deadletter_topic)]
     assert [(d.page, d.stage) for d in letters] == [(3, "segmentation")]
     assert "触发分割错误" in (letters[0].original or "")
-    audit(s, "a page that makes segmentation throw", [f"grrb-{DAY}"], _published(s, "run-throw"),
-          pages_dead_lettered=1, handling="that page fails with the exception in the task log and a dead letter")
+    audit(
+        s,
+        "a page that makes segmentation throw",
+        [f"grrb-{DAY}"],
+        _published(s, "run-throw"),
+        pages_dead_lettered=1,
+        handling="that page fails with the exception in the task log and a dead letter",
+    )
 
 
 def test_gb18030_and_bom_pages_are_read(settings: Settings, tmp_path: Path) -> None:
@@ -240,15 +265,22 @@ def test_elasticsearch_rejection_goes_to_the_dead_letter_topic(settings: Setting
     published = publish_issue(settings, "grrb", DAY, "run-dlq", planned=[4])
     indexed = index_issue(settings, published)
     assert indexed.dead_lettered == published.articles > 0 and indexed.indexed == 0
-    letters = [DeadLetter.model_validate_json(r.value)
-               for r in iter_topic(settings.kafka, settings.kafka.deadletter_topic)]
+    letters = [
+        DeadLetter.model_validate_json(r.value) for r in iter_topic(settings.kafka, settings.kafka.deadletter_topic)
+    ]
     assert len(letters) == published.articles
     assert {d.stage for d in letters} == {"index"} and all(d.original and d.source_offset is not None for d in letters)
     summary = verify_issue(settings, published, indexed)
     assert summary["dead_letters"] == published.articles and summary["in_index"] == 0
-    audit(settings, "Elasticsearch rejects documents (mapping conflict)", [f"grrb-{DAY}"], published.article_ids,
-          dead_lettered=[d.key for d in letters if d.key], events=published.articles,
-          handling="each rejected event goes to the dead-letter topic whole; `deadletter replay` after the fix")
+    audit(
+        settings,
+        "Elasticsearch rejects documents (mapping conflict)",
+        [f"grrb-{DAY}"],
+        published.article_ids,
+        dead_lettered=[d.key for d in letters if d.key],
+        events=published.articles,
+        handling="each rejected event goes to the dead-letter topic whole; `deadletter replay` after the fix",
+    )
 
 
 def test_dead_letters_can_be_listed_and_replayed_after_the_fix(settings: Settings) -> None:

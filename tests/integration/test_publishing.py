@@ -17,16 +17,25 @@ def _event(n: int) -> ArticleEvent:
     page = f"示例标题{n}\n\n本报讯 (记者王小明)近日,江川市总工会开展第{n}次慰问活动,共慰问职工{n}00人。\n"
     article = segment_page(page).articles[0]
     data = EnrichedArticle(
-        article_id=f"grrb-2026-11-18-p01-{n:08x}", issue_id="grrb-2026-11-18", paper="grrb", paper_name="工人日报",
-        issue_date=date(2026, 11, 18), page=1, position=n, article=article, text=page,
+        article_id=f"grrb-2026-11-18-p01-{n:08x}",
+        issue_id="grrb-2026-11-18",
+        paper="grrb",
+        paper_name="工人日报",
+        issue_date=date(2026, 11, 18),
+        page=1,
+        position=n,
+        article=article,
+        text=page,
     )
-    return ArticleEvent(article_id=data.article_id, issue_id=data.issue_id, run_id="test-run",
-                        produced_at=datetime.now(UTC), data=data)
+    return ArticleEvent(
+        article_id=data.article_id, issue_id=data.issue_id, run_id="test-run", produced_at=datetime.now(UTC), data=data
+    )
 
 
 def _consume(settings: Settings, topic: str, offsets: dict[int, list[int]]) -> list:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers, enable_auto_commit=False,
-                             consumer_timeout_ms=5000)
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka.bootstrap_servers, enable_auto_commit=False, consumer_timeout_ms=5000
+    )
     tps = [TopicPartition(topic, p) for p in offsets]
     consumer.assign(tps)
     for tp in tps:

@@ -20,8 +20,15 @@ def _batch(tag: int, size: int) -> list[ArticleEvent]:
     for n in range(size):
         e = _event(n + 1)
         data = e.data.model_copy(update={"article_id": f"{e.article_id}-{tag}"})
-        out.append(ArticleEvent(article_id=data.article_id, issue_id=data.issue_id, run_id=f"run-{tag}",
-                                produced_at=datetime.now(UTC), data=data))
+        out.append(
+            ArticleEvent(
+                article_id=data.article_id,
+                issue_id=data.issue_id,
+                run_id=f"run-{tag}",
+                produced_at=datetime.now(UTC),
+                data=data,
+            )
+        )
     return out
 
 

@@ -20,6 +20,7 @@ end the page on a timer (virtual time or ``--timeout``), which can cancel a web 
 decoded; and a fontconfig with no font at all made Chromium fail to load web fonts (even a static
 TrueType one) in about half the runs, which a real machine, Latin fonts installed, never does.
 """
+
 from __future__ import annotations
 
 import base64
@@ -42,8 +43,16 @@ from pipeline.indexing import client
 from pipeline.ops import report
 from pipeline.runner.backfill import run_issue
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 GLYPH_CHECK = """(async () => {
   const family = getComputedStyle(document.body).fontFamily;
@@ -87,12 +96,17 @@ def _no_cjk_env(tmp_path: Path) -> dict[str, str]:
     """An environment whose fontconfig sees the system's fonts except every font that covers
     Chinese, Japanese or Korean (a machine with no CJK font; CI's fonts-wqy-microhei is hidden)."""
     conf = tmp_path / "fonts.conf"
-    rejected = "".join(f'<pattern><patelt name="lang"><string>{lang}</string></patelt></pattern>'
-                       for lang in ("zh-cn", "zh-tw", "ja", "ko"))
-    conf.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>'
-                    "<dir>/usr/share/fonts</dir><dir>/usr/local/share/fonts</dir>"
-                    f"<cachedir>{tmp_path / 'fc-cache'}</cachedir>"
-                    f"<selectfont><rejectfont>{rejected}</rejectfont></selectfont></fontconfig>\n", encoding="utf-8")
+    rejected = "".join(
+        f'<pattern><patelt name="lang"><string>{lang}</string></patelt></pattern>'
+        for lang in ("zh-cn", "zh-tw", "ja", "ko")
+    )
+    conf.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>'
+        "<dir>/usr/share/fonts</dir><dir>/usr/local/share/fonts</dir>"
+        f"<cachedir>{tmp_path / 'fc-cache'}</cachedir>"
+        f"<selectfont><rejectfont>{rejected}</rejectfont></selectfont></fontconfig>\n",
+        encoding="utf-8",
+    )
     env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
     if fc_list := shutil.which("fc-list"):
         cjk = subprocess.run([fc_list, ":lang=zh-cn"], capture_output=True, text=True, env=env, timeout=60).stdout
@@ -105,9 +119,17 @@ class Browser:
 
     def __init__(self, exe: str, profile: Path, env: dict[str, str], size: tuple[int, int]) -> None:
         self.proc = subprocess.Popen(
-            [exe, *FLAGS, f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}",
-             "--remote-debugging-port=0", "about:blank"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                exe,
+                *FLAGS,
+                f"--user-data-dir={profile}",
+                f"--window-size={size[0]},{size[1]}",
+                "--remote-debugging-port=0",
+                "about:blank",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         port_file = profile / "DevToolsActivePort"
         deadline = time.monotonic() + 60
@@ -188,9 +210,19 @@ def test_report_is_drawn_in_a_real_browser_without_system_fonts(settings: Settin
     finally:
         browser.close()
 
-    for label in ("Articles per day", "Top persons", "Top organisations", "Entity trends", "Places on the map",
-                  "Named together", "Metrics by what is counted", "Latest articles", "2026-11-19",
-                  data["persons"][0][0], data["metrics"][0]["unit"]):
+    for label in (
+        "Articles per day",
+        "Top persons",
+        "Top organisations",
+        "Entity trends",
+        "Places on the map",
+        "Named together",
+        "Metrics by what is counted",
+        "Latest articles",
+        "2026-11-19",
+        data["persons"][0][0],
+        data["metrics"][0]["unit"],
+    ):
         assert label in dom, label
     assert "Money reported" not in dom  # no sum across unrelated subjects
     assert dom.count("<circle") >= 5  # trend points and map points

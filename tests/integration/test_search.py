@@ -95,8 +95,13 @@ def test_an_organisation_filter_matches_any_of_its_names(indexed: Settings) -> N
     # the command line, as a user types it
     env = {k: v for k, v in os.environ.items() if not k.startswith("INKSTREAM_")}
     env.update({"INKSTREAM_ES__URL": s.es.url, "INKSTREAM_ES__ALIAS": s.es.alias, "COLUMNS": "250"})
-    proc = subprocess.run([sys.executable, "-m", "pipeline", "search", "工会", "--org", "全国总工会"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "search", "工会", "--org", "全国总工会"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert f"{len(full)} hit(s)" in proc.stdout and all(h in proc.stdout for h in full)
     # every alias is indexed in entity_names, for Kibana filters that cannot normalise a value

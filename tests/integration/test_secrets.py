@@ -23,10 +23,12 @@ def test_secrets_are_masked_in_settings(settings: Settings) -> None:
 def test_a_run_with_credentials_set_never_prints_them(
     settings: Settings, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    s = settings.model_copy(update={
-        "es": settings.es.model_copy(update={"username": "elastic", "password": SecretStr(SECRET)}),
-        "kafka": settings.kafka.model_copy(update={"sasl_password": SecretStr(SECRET)}),
-    })
+    s = settings.model_copy(
+        update={
+            "es": settings.es.model_copy(update={"username": "elastic", "password": SecretStr(SECRET)}),
+            "kafka": settings.kafka.model_copy(update={"sasl_password": SecretStr(SECRET)}),
+        }
+    )
     caplog.set_level(logging.DEBUG)
     result = run_issue(s, "grrb", date(2026, 11, 20), "run-secret")
     assert result.summary["in_index"] > 0

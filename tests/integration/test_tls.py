@@ -44,8 +44,13 @@ def test_pipeline_runs_over_tls_and_refuses_an_untrusted_server(
         _listening(broker_port)
         es_port = int(endpoints.es.rsplit(":", 1)[1])
         with TLSProxy(broker_port, cert, key, port=tls_port) as kafka_tls, TLSProxy(es_port, cert, key) as es_tls:
-            kafka = settings.kafka.model_copy(update={"bootstrap_servers": [f"127.0.0.1:{tls_port}"],
-                                                      "security_protocol": "SSL", "ssl_cafile": str(ca)})
+            kafka = settings.kafka.model_copy(
+                update={
+                    "bootstrap_servers": [f"127.0.0.1:{tls_port}"],
+                    "security_protocol": "SSL",
+                    "ssl_cafile": str(ca),
+                }
+            )
             es = settings.es.model_copy(update={"url": f"https://127.0.0.1:{es_tls.port}", "ca_certs": str(ca)})
             s = settings.model_copy(update={"kafka": kafka, "es": es})
             summary = run_issue(s, "grrb", DAY, "run-tls").summary

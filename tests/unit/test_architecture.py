@@ -63,8 +63,9 @@ AIRFLOW_TOOLS = {"airflow_local", "devtools.airflow_local"}
 
 
 def test_nothing_in_the_package_imports_airflow() -> None:
-    offenders = [m for m, imports in _modules()
-                 if m not in AIRFLOW_TOOLS and any(_top(i) == "airflow" for i in imports)]
+    offenders = [
+        m for m, imports in _modules() if m not in AIRFLOW_TOOLS and any(_top(i) == "airflow" for i in imports)
+    ]
     assert offenders == [], f"Airflow is imported below dags/: {offenders}"
 
 
@@ -76,14 +77,22 @@ def test_the_pure_core_imports_no_wire_runner_or_tool() -> None:
             continue
         for name in imports:
             parts = name.split(".")
-            if parts[0] in OWNERS or parts[0] == "airflow" or (parts[0] == "pipeline" and len(parts) > 1
-                                                                and parts[1] in outer):
+            if (
+                parts[0] in OWNERS
+                or parts[0] == "airflow"
+                or (parts[0] == "pipeline" and len(parts) > 1 and parts[1] in outer)
+            ):
                 offenders.append(f"{module} -> {name}")
     assert offenders == [], offenders
 
 
 def test_the_wires_do_not_import_the_runner_or_the_tools() -> None:
-    offenders = [f"{m} -> {i}" for m, imports in _modules() if _top(m) in ("publishing", "indexing", "sources")
-                 for i in imports if i.split(".")[:2] in (["pipeline", "runner"], ["pipeline", "cli"],
-                                                          ["pipeline", "ops"], ["pipeline", "devtools"])]
+    offenders = [
+        f"{m} -> {i}"
+        for m, imports in _modules()
+        if _top(m) in ("publishing", "indexing", "sources")
+        for i in imports
+        if i.split(".")[:2]
+        in (["pipeline", "runner"], ["pipeline", "cli"], ["pipeline", "ops"], ["pipeline", "devtools"])
+    ]
     assert offenders == [], offenders

@@ -38,8 +38,10 @@ def test_extract_plain_and_jsonl_with_exact_offsets() -> None:
     res = runner.invoke(app, ["extract", "--date", "2026-11-20"], input=text)
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
-    assert {(m["value"], m["unit"], m["qualifier"]) for m in data["metrics"]} == {(4_600_000, "元", None),
-                                                                                  (240_000, "名", "余")}
+    assert {(m["value"], m["unit"], m["qualifier"]) for m in data["metrics"]} == {
+        (4_600_000, "元", None),
+        (240_000, "名", "余"),
+    }
     for kind in ("entities", "metrics", "dates"):
         for item in data[kind]:
             assert text[item["start"] : item["end"]] == item["text"]
@@ -51,14 +53,34 @@ def test_extract_plain_and_jsonl_with_exact_offsets() -> None:
 
 
 def test_every_verb_has_help() -> None:
-    for verb in ["up", "down", "split", "extract", "run", "index", "search", "airflow", "demo", "samples",
-                 "schemas", "eval"]:
+    for verb in [
+        "up",
+        "down",
+        "split",
+        "extract",
+        "run",
+        "index",
+        "search",
+        "airflow",
+        "demo",
+        "samples",
+        "schemas",
+        "eval",
+    ]:
         res = runner.invoke(app, [verb, "--help"])
         assert res.exit_code == 0 and "Usage" in res.output, verb
 
 
 def test_operator_verbs_have_help() -> None:
-    for verb in (["deadletter", "list"], ["deadletter", "replay"], ["ledger"], ["report"], ["reindex"],
-                 ["kibana", "import"], ["kibana", "export"], ["eval", "enrichment"]):
+    for verb in (
+        ["deadletter", "list"],
+        ["deadletter", "replay"],
+        ["ledger"],
+        ["report"],
+        ["reindex"],
+        ["kibana", "import"],
+        ["kibana", "export"],
+        ["eval", "enrichment"],
+    ):
         res = runner.invoke(app, [*verb, "--help"])
         assert res.exit_code == 0 and "Usage" in res.output, verb

@@ -32,8 +32,12 @@ MISSING = Path("/nonexistent-inkstream-test")
 
 
 def _invoke(args: list[str], data_dir: Path, stdin: str | None = None) -> Any:
-    env = {"INKSTREAM_KAFKA__BOOTSTRAP_SERVERS": json.dumps([DEAD_KAFKA]), "INKSTREAM_ES__URL": DEAD_ES,
-           "INKSTREAM_DATA_DIR": str(data_dir), "INKSTREAM_SOURCE_ROOT": None}
+    env = {
+        "INKSTREAM_KAFKA__BOOTSTRAP_SERVERS": json.dumps([DEAD_KAFKA]),
+        "INKSTREAM_ES__URL": DEAD_ES,
+        "INKSTREAM_DATA_DIR": str(data_dir),
+        "INKSTREAM_SOURCE_ROOT": None,
+    }
     return runner.invoke(app, args, input=stdin, env=env)
 
 
@@ -75,8 +79,11 @@ SLOW = settings(max_examples=15, deadline=None, suppress_health_check=[HealthChe
 
 
 @SLOW
-@given(verb=st.sampled_from([["search", "工会"], ["run"], ["extract"], ["ledger"]]), value=bad_dates,
-       option=st.sampled_from(["--from", "--to", "--date"]))
+@given(
+    verb=st.sampled_from([["search", "工会"], ["run"], ["extract"], ["ledger"]]),
+    value=bad_dates,
+    option=st.sampled_from(["--from", "--to", "--date"]),
+)
 def test_bad_dates_are_usage_errors(tmp_path: Path, verb: list[str], value: str, option: str) -> None:
     if verb[0] != "search":
         option = "--date"
@@ -95,8 +102,9 @@ def test_search_with_elasticsearch_down_says_inkstream_up(tmp_path: Path, query:
 
 
 @SLOW
-@given(size=st.one_of(st.integers(max_value=-1), st.integers(min_value=10_001), st.text(string.ascii_letters,
-                                                                                       min_size=1)))
+@given(
+    size=st.one_of(st.integers(max_value=-1), st.integers(min_value=10_001), st.text(string.ascii_letters, min_size=1))
+)
 def test_search_sizes_out_of_range_are_usage_errors(tmp_path: Path, size: object) -> None:
     _assert_clean(_invoke(["search", "工会", "--size", str(size)], tmp_path), {USAGE})
 
@@ -104,8 +112,12 @@ def test_search_sizes_out_of_range_are_usage_errors(tmp_path: Path, size: object
 @SLOW
 @given(case=st.sampled_from(["source", "paper", "workers", "window"]), name=names, n=st.integers(max_value=-1))
 def test_run_with_bad_options_is_a_usage_error(tmp_path: Path, case: str, name: str, n: int) -> None:
-    args = {"source": ["--source", str(MISSING / name)], "paper": ["--paper", f"no-such-{name}"],
-            "workers": ["--workers", str(n)], "window": ["--index-window", str(n)]}[case]
+    args = {
+        "source": ["--source", str(MISSING / name)],
+        "paper": ["--paper", f"no-such-{name}"],
+        "workers": ["--workers", str(n)],
+        "window": ["--index-window", str(n)],
+    }[case]
     _assert_clean(_invoke(["run", *args], tmp_path), {USAGE})
 
 
@@ -127,9 +139,11 @@ def _not_an_item(line: str) -> bool:
 
 json_junk = st.one_of(
     st.text(min_size=1, max_size=40).filter(lambda s: "\n" not in s and "\r" not in s and s.strip()),
-    st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
-                 lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
-                 max_leaves=6).map(lambda v: json.dumps(v, ensure_ascii=False)),
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+        max_leaves=6,
+    ).map(lambda v: json.dumps(v, ensure_ascii=False)),
 ).filter(_not_an_item)
 
 
@@ -153,9 +167,13 @@ def test_split_of_a_bad_path(tmp_path: Path, name: str, kind: str) -> None:
 @SLOW
 @given(stage=st.one_of(st.none(), names), version=st.integers(1, 99))
 def test_operator_verbs_with_servers_down_say_what_to_do(tmp_path: Path, stage: str | None, version: int) -> None:
-    for args in (["deadletter", "list"], ["deadletter", "replay", *(["--stage", stage] if stage else [])],
-                 ["index", "--follow"], ["reindex", "--to-version", str(version)],
-                 ["report", "-o", str(tmp_path / "r.html")]):
+    for args in (
+        ["deadletter", "list"],
+        ["deadletter", "replay", *(["--stage", stage] if stage else [])],
+        ["index", "--follow"],
+        ["reindex", "--to-version", str(version)],
+        ["report", "-o", str(tmp_path / "r.html")],
+    ):
         res = _invoke(args, tmp_path)
         _assert_clean(res, {FAILURE})
         assert "inkstream up" in res.output, args
@@ -168,10 +186,28 @@ def test_up_with_ports_out_of_range_is_a_usage_error(tmp_path: Path, kafka: int,
     _assert_clean(_invoke(["up", "--es-port", str(es)], tmp_path), {USAGE})
 
 
-VERBS = [["up"], ["down"], ["split"], ["extract"], ["run"], ["index"], ["search"], ["reindex"], ["ledger"],
-         ["report"], ["samples"], ["schemas"], ["airflow"], ["demo"], ["deadletter", "list"],
-         ["deadletter", "replay"], ["eval", "segmentation"], ["eval", "enrichment"], ["kibana", "export"],
-         ["kibana", "import"]]
+VERBS = [
+    ["up"],
+    ["down"],
+    ["split"],
+    ["extract"],
+    ["run"],
+    ["index"],
+    ["search"],
+    ["reindex"],
+    ["ledger"],
+    ["report"],
+    ["samples"],
+    ["schemas"],
+    ["airflow"],
+    ["demo"],
+    ["deadletter", "list"],
+    ["deadletter", "replay"],
+    ["eval", "segmentation"],
+    ["eval", "enrichment"],
+    ["kibana", "export"],
+    ["kibana", "import"],
+]
 
 
 @SLOW
@@ -193,10 +229,14 @@ def test_explain_maps_exceptions_to_one_line_and_a_code() -> None:
 
     from pipeline.errors import ConfigError, PublishUnavailable
 
-    meta = ApiResponseMeta(status=400, http_version="1.1", headers=HttpHeaders(), duration=0.0,
-                           node=NodeConfig("http", "127.0.0.1", 9200))
-    bad = BadRequestError("search_phase_execution_exception", meta,
-                          {"error": {"root_cause": [{"type": "parse_exception", "reason": "failed to parse date"}]}})
+    meta = ApiResponseMeta(
+        status=400, http_version="1.1", headers=HttpHeaders(), duration=0.0, node=NodeConfig("http", "127.0.0.1", 9200)
+    )
+    bad = BadRequestError(
+        "search_phase_execution_exception",
+        meta,
+        {"error": {"root_cause": [{"type": "parse_exception", "reason": "failed to parse date"}]}},
+    )
     from pipeline.indexing.client import translate
 
     message, code = explain(translate(bad, "search", "articles"))
@@ -206,8 +246,10 @@ def test_explain_maps_exceptions_to_one_line_and_a_code() -> None:
     missing = FileNotFoundError(2, "No such file or directory", "/no/such/page.txt")
     assert explain(missing, ["split", "/no/such/page.txt"])[1] == USAGE  # a path the user named
     assert explain(missing, ["extract"])[1] == FAILURE  # a file of the installation
-    assert explain(RuntimeError("boom\nsecond line"))[0] == "unexpected RuntimeError: boom second line " \
-                                                               "(run with --debug for the traceback)"
+    assert (
+        explain(RuntimeError("boom\nsecond line"))[0] == "unexpected RuntimeError: boom second line "
+        "(run with --debug for the traceback)"
+    )
 
 
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:

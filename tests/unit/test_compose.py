@@ -18,12 +18,28 @@ def test_compose_file_validates() -> None:
             pytest.fail("docker-compose missing: `make tools` installs it")
         pytest.skip("docker-compose not installed (make tools)")
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
-    proc = subprocess.run([exe, "-f", "docker-compose.yml", "--env-file", ".env.example", "config", "--services"],
-                          cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
+    proc = subprocess.run(
+        [exe, "-f", "docker-compose.yml", "--env-file", ".env.example", "config", "--services"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     services = set(proc.stdout.split())
-    assert {"kafka", "elasticsearch", "kibana", "postgres", "airflow-apiserver", "airflow-scheduler",
-            "airflow-dag-processor", "airflow-triggerer", "indexer", "kibana-setup"} <= services
+    assert {
+        "kafka",
+        "elasticsearch",
+        "kibana",
+        "postgres",
+        "airflow-apiserver",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-triggerer",
+        "indexer",
+        "kibana-setup",
+    } <= services
 
 
 def _config(*args: str, env_file: str = ".env.example", extra_env: dict[str, str] | None = None) -> str:
@@ -33,8 +49,14 @@ def _config(*args: str, env_file: str = ".env.example", extra_env: dict[str, str
             pytest.fail("docker-compose missing: `make tools` installs it")
         pytest.skip("docker-compose not installed (make tools)")
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **(extra_env or {})}
-    proc = subprocess.run([exe, "-f", "docker-compose.yml", "--env-file", env_file, *args, "config"],
-                          cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
+    proc = subprocess.run(
+        [exe, "-f", "docker-compose.yml", "--env-file", env_file, *args, "config"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
@@ -45,11 +67,25 @@ def test_scale_profile_celery_workers_own_disks_minio_partitions_two_indexers() 
     indexers in one consumer group."""
     import yaml
 
-    cfg = yaml.safe_load(_config("--profile", "scale", extra_env={
-        "AIRFLOW_EXECUTOR": "CeleryExecutor", "INKSTREAM_STAGING_URL": "s3://inkstream-staging/runs"}))
+    cfg = yaml.safe_load(
+        _config(
+            "--profile",
+            "scale",
+            extra_env={"AIRFLOW_EXECUTOR": "CeleryExecutor", "INKSTREAM_STAGING_URL": "s3://inkstream-staging/runs"},
+        )
+    )
     services = cfg["services"]
-    assert {"redis", "minio", "minio-setup", "kafka-topics", "airflow-worker-1", "airflow-worker-2",
-            "indexer", "indexer-2", "postgres"} <= set(services)
+    assert {
+        "redis",
+        "minio",
+        "minio-setup",
+        "kafka-topics",
+        "airflow-worker-1",
+        "airflow-worker-2",
+        "indexer",
+        "indexer-2",
+        "postgres",
+    } <= set(services)
     for name in ("redis", "minio", "minio-setup", "kafka-topics", "airflow-worker-1", "airflow-worker-2", "indexer-2"):
         assert services[name].get("profiles") == ["scale"], name  # not started without the profile
     for name in ("airflow-scheduler", "airflow-apiserver", "airflow-worker-1", "airflow-worker-2"):
@@ -62,8 +98,11 @@ def test_scale_profile_celery_workers_own_disks_minio_partitions_two_indexers() 
         assert env["INKSTREAM_STAGING_STORE__ENDPOINT"] == "http://minio:9000", name
 
     def volumes(name: str) -> set[str]:
-        return {v["source"] if isinstance(v, dict) else v.split(":")[0] for v in services[name]["volumes"]
-                if (v["type"] == "volume" if isinstance(v, dict) else not v.startswith((".", "/")))}
+        return {
+            v["source"] if isinstance(v, dict) else v.split(":")[0]
+            for v in services[name]["volumes"]
+            if (v["type"] == "volume" if isinstance(v, dict) else not v.startswith((".", "/")))
+        }
 
     one, two = volumes("airflow-worker-1"), volumes("airflow-worker-2")
     assert one - {"certs"} and two - {"certs"} and not (one & two) - {"certs"}  # no shared writable disk

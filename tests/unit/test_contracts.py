@@ -25,8 +25,13 @@ PAGE = (ROOT / "samples" / "issues" / "grrb" / "2026-11-20" / "01.txt").read_tex
 def _event() -> ArticleEvent:
     page = PageText(paper="grrb", issue_date=date(2026, 11, 20), page=1, text=PAGE, source="01.txt")
     art = enrich_article(segment_page(PAGE).articles[0], page, 0, "工人日报")
-    return ArticleEvent(article_id=art.article_id, issue_id=art.issue_id, run_id="r1",
-                        produced_at=datetime(2026, 11, 20, tzinfo=UTC), data=art)
+    return ArticleEvent(
+        article_id=art.article_id,
+        issue_id=art.issue_id,
+        run_id="r1",
+        produced_at=datetime(2026, 11, 20, tzinfo=UTC),
+        data=art,
+    )
 
 
 def test_generated_schemas_match_the_models() -> None:

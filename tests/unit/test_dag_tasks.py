@@ -26,8 +26,9 @@ DUE = datetime(2026, 11, 17, 23, 0, tzinfo=UTC)  # 07:00 Beijing time
 
 
 def test_calendar_weekdays_holidays_and_special_editions() -> None:
-    cal = PublicationCalendar(weekdays=("mon", "tue", "wed", "thu", "fri"), no_issue=(DAY,),
-                              extra_issue=(date(2026, 11, 22),))
+    cal = PublicationCalendar(
+        weekdays=("mon", "tue", "wed", "thu", "fri"), no_issue=(DAY,), extra_issue=(date(2026, 11, 22),)
+    )
     assert not cal.publishes_on(DAY)  # a listed holiday
     assert cal.publishes_on(date(2026, 11, 19))
     assert not cal.publishes_on(date(2026, 11, 21))  # a Saturday
@@ -41,8 +42,9 @@ def test_paper_calendar_rejects_unknown_weekdays() -> None:
 
 
 def _settings(tmp_path: Path, wait_s: float = 600, **update: object) -> Settings:
-    return Settings(data_dir=tmp_path / "data", source_root=tmp_path / "issues", papers_dir=ROOT / "papers",
-                    issue_wait_s=wait_s).model_copy(update=update)
+    return Settings(
+        data_dir=tmp_path / "data", source_root=tmp_path / "issues", papers_dir=ROOT / "papers", issue_wait_s=wait_s
+    ).model_copy(update=update)
 
 
 def test_check_issue_ready_waiting_and_skipped(tmp_path: Path) -> None:
@@ -69,9 +71,19 @@ def test_check_issue_skips_a_day_off_the_calendar_even_with_pages(tmp_path: Path
 
 def test_incomplete_names_failed_pages_with_reasons_and_dead_letters(tmp_path: Path) -> None:
     s = _settings(tmp_path)
-    published = PublishResult(issue_id=f"grrb-{DAY}", paper="grrb", issue_date=DAY.isoformat(), run_id="r1",
-                              offsets={}, article_ids=["a", "b", "c"], pages_ok=[1, 2], pages_failed=[3, 4],
-                              articles=3, entities=0, metrics=0)
+    published = PublishResult(
+        issue_id=f"grrb-{DAY}",
+        paper="grrb",
+        issue_date=DAY.isoformat(),
+        run_id="r1",
+        offsets={},
+        article_ids=["a", "b", "c"],
+        pages_ok=[1, 2],
+        pages_failed=[3, 4],
+        articles=3,
+        entities=0,
+        metrics=0,
+    )
     run_staging(s, "grrb", DAY, "r1").write_page_error(3, "source", "page grrb/2026-11-18/03: not UTF-8")
     summary = {"dead_letters": 3, "in_index": 2, "articles": 3}  # 2 pages + 1 article dead-lettered
     problems = incomplete(s, published, summary)
@@ -95,8 +107,10 @@ def test_password_is_generated_once_into_a_private_file(tmp_path: Path) -> None:
 
 def test_stop_group_ends_every_process_of_the_group(tmp_path: Path) -> None:
     # a parent that ignores SIGTERM and a child of its own: both must be gone afterwards
-    script = ("import signal, subprocess, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
-              "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)']); time.sleep(600)")
+    script = (
+        "import signal, subprocess, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)']); time.sleep(600)"
+    )
     proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
     try:
         deadline = time.monotonic() + 10

@@ -22,8 +22,13 @@ ISSUE = date(2026, 11, 20)
 def _candidate(text: str, name: str, kind: str) -> Entity:
     start = text.find(name) if name in text else 0
     context = text if name in text else name
-    return Entity(text=context[start : start + len(name)], type=EntityType(kind), start=start,
-                  end=start + len(name), canonical=name)
+    return Entity(
+        text=context[start : start + len(name)],
+        type=EntityType(kind),
+        start=start,
+        end=start + len(name),
+        canonical=name,
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["text"][:8] for c in CASES])
@@ -63,8 +68,13 @@ def test_top_entities_of_the_sample_issues_are_names() -> None:
     counts: dict[EntityType, Counter[str]] = {t: Counter() for t in EntityType}
     for path in sorted((ROOT / "samples" / "issues").glob("*/*/*.txt")):
         page_text = path.read_text(encoding="utf-8")
-        page = PageText(paper=path.parts[-3], issue_date=date.fromisoformat(path.parts[-2]), page=int(path.stem),
-                        text=page_text, source=str(path))
+        page = PageText(
+            paper=path.parts[-3],
+            issue_date=date.fromisoformat(path.parts[-2]),
+            page=int(path.stem),
+            text=page_text,
+            source=str(path),
+        )
         for n, art in enumerate(segment_page(page_text).articles):
             enriched = enrich_article(art, page, n, "sample")
             for kind in EntityType:

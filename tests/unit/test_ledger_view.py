@@ -15,9 +15,21 @@ from pipeline.ops.ledger import LedgerView, format_ledger, ledger_view, short_ru
 
 
 def _summary(issue: str, run: str, failed: list[int]) -> dict[str, object]:
-    return {"issue_id": issue, "run_id": run, "pages_ok": 4 - len(failed), "pages_failed": failed, "articles": 11,
-            "entities": 40, "metrics": 9, "indexed": 10, "in_index": 10, "dead_letters": 1 + len(failed),
-            "stale_removed": 0, "jumps_joined": 1, "jumps_unpaired": 0}
+    return {
+        "issue_id": issue,
+        "run_id": run,
+        "pages_ok": 4 - len(failed),
+        "pages_failed": failed,
+        "articles": 11,
+        "entities": 40,
+        "metrics": 9,
+        "indexed": 10,
+        "in_index": 10,
+        "dead_letters": 1 + len(failed),
+        "stale_removed": 0,
+        "jumps_joined": 1,
+        "jumps_unpaired": 0,
+    }
 
 
 def _dead_url() -> str:
@@ -29,8 +41,10 @@ def _dead_url() -> str:
 def _staged(tmp_path: Path) -> Settings:
     settings = Settings(data_dir=tmp_path / "data")
     settings = settings.model_copy(update={"es": settings.es.model_copy(update={"url": _dead_url()})})
-    runs = [("2026-11-19", "manual__2026-11-30T04:05:06.123456+00:00", [2, 3]),
-            ("2026-11-20", "scheduled__2026-11-20T07:00:00+00:00", [])]
+    runs = [
+        ("2026-11-19", "manual__2026-11-30T04:05:06.123456+00:00", [2, 3]),
+        ("2026-11-20", "scheduled__2026-11-20T07:00:00+00:00", []),
+    ]
     for day, run, failed in runs:
         folder = settings.staging_dir / "grrb" / day / run
         folder.mkdir(parents=True)
@@ -58,8 +72,9 @@ def test_elasticsearch_down_marks_the_counts_stale_and_everything_fits_80_column
 
 
 def test_a_fresh_view_has_no_marker() -> None:
-    view = LedgerView([{**_summary("grrb-2026-11-18", "cli__20261130T040506", []), "pages_expected": 4,
-                        "in_index_now": 11}])
+    view = LedgerView(
+        [{**_summary("grrb-2026-11-18", "cli__20261130T040506", []), "pages_expected": 4, "in_index_now": 11}]
+    )
     lines = format_ledger(view)
     assert "*" not in "\n".join(lines) and " 11 " in lines[1]
 

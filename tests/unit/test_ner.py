@@ -69,8 +69,13 @@ def test_hard_negatives_are_not_entities(word: str, sentence: str) -> None:
 
 def test_spans_from_bmes_tags() -> None:
     tags = ["B-PER", "E-PER", "O", "S-LOC", "B-ORG", "M-ORG", "E-ORG", "B-LOC", "M-LOC", "O", "M-PER"]
-    assert spans_from_tags(tags, 10) == [(10, 12, "PER"), (13, 14, "LOC"), (14, 17, "ORG"), (17, 19, "LOC"),
-                                         (20, 21, "PER")]
+    assert spans_from_tags(tags, 10) == [
+        (10, 12, "PER"),
+        (13, 14, "LOC"),
+        (14, 17, "ORG"),
+        (17, 19, "LOC"),
+        (20, 21, "PER"),
+    ]
 
 
 def test_one_feature_tuple_per_character_and_lines_tagged_apart() -> None:
@@ -103,5 +108,8 @@ def test_place_boundaries_follow_the_division_table() -> None:
     text = "在吉林省延边朝鲜族自治州和深圳市、中美"
     spans = [(1, 6, "LOC"), (6, 12, "LOC"), (13, 15, "LOC"), (17, 18, "LOC"), (18, 19, "LOC")]
     assert _places_whole(text, spans, divisions()[0]) == [
-        (1, 12, "LOC"), (13, 16, "LOC"), (17, 18, "LOC"), (18, 19, "LOC"),
+        (1, 12, "LOC"),
+        (13, 16, "LOC"),
+        (17, 18, "LOC"),
+        (18, 19, "LOC"),
     ]

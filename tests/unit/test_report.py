@@ -14,9 +14,12 @@ from pipeline.ops import report
 
 def test_pairs_are_unordered_without_self_pairs() -> None:
     buckets = [
-        {"key": "林一", "doc_count": 4, "persons": {"buckets": [{"key": "林一", "doc_count": 4},
-                                                                {"key": "陈二", "doc_count": 2}]},
-         "organisations": {"buckets": [{"key": "甲市总工会", "doc_count": 3}]}},
+        {
+            "key": "林一",
+            "doc_count": 4,
+            "persons": {"buckets": [{"key": "林一", "doc_count": 4}, {"key": "陈二", "doc_count": 2}]},
+            "organisations": {"buckets": [{"key": "甲市总工会", "doc_count": 3}]},
+        },
         {"key": "陈二", "doc_count": 2, "persons": {"buckets": [{"key": "林一", "doc_count": 2}]}},
         {"key": "甲市总工会", "doc_count": 3, "organisations": {"buckets": [{"key": "甲市总工会", "doc_count": 3}]}},
     ]
@@ -25,15 +28,23 @@ def test_pairs_are_unordered_without_self_pairs() -> None:
 
 
 def test_metrics_are_grouped_by_unit_and_subject_never_summed() -> None:
-    units = [{
-        "key": "人", "doc_count": 3,
-        "subjects": {"buckets": [
-            {"key": "职工", "doc_count": 2, "low": {"value": 200.0}, "high": {"value": 5000.0}},
-            {"key": "", "doc_count": 1, "low": {"value": 7.0}, "high": {"value": 7.0}},
-        ]},
-    }]
-    articles = {report_metric_key("人", None): {"doc_count": 2}, report_metric_key("人", "职工"): {"doc_count": 2},
-                report_metric_key("人", ""): {"doc_count": 1}}
+    units = [
+        {
+            "key": "人",
+            "doc_count": 3,
+            "subjects": {
+                "buckets": [
+                    {"key": "职工", "doc_count": 2, "low": {"value": 200.0}, "high": {"value": 5000.0}},
+                    {"key": "", "doc_count": 1, "low": {"value": 7.0}, "high": {"value": 7.0}},
+                ]
+            },
+        }
+    ]
+    articles = {
+        report_metric_key("人", None): {"doc_count": 2},
+        report_metric_key("人", "职工"): {"doc_count": 2},
+        report_metric_key("人", ""): {"doc_count": 1},
+    }
     assert report.metric_keys(units) == [("人", None), ("人", "职工"), ("人", "")]
     (group,) = report.metric_groups(units, articles)
     assert group["unit"] == "人" and group["articles"] == 2 and group["mentions"] == 3
@@ -53,9 +64,13 @@ def _data() -> dict:
     return {
         "total": 3,
         "per_day": [("2026-11-18", 1), ("2026-11-19", 2)],
-        "persons": [("林一", 2)], "organisations": [("甲市总工会", 1)], "places": [("北京市", 1)],
-        "trends": {"days": ["2026-11-18", "2026-11-19"],
-                   "series": {"persons": {"林一": [1, 1]}, "organisations": {}, "places": {"北京市": [0, 1]}}},
+        "persons": [("林一", 2)],
+        "organisations": [("甲市总工会", 1)],
+        "places": [("北京市", 1)],
+        "trends": {
+            "days": ["2026-11-18", "2026-11-19"],
+            "series": {"persons": {"林一": [1, 1]}, "organisations": {}, "places": {"北京市": [0, 1]}},
+        },
         "points": report.place_points([("北京市", 1)]),
         "pairs": [("林一", "甲市总工会", 1)],
         "metrics": [],
@@ -69,7 +84,7 @@ def test_the_embedded_font_maps_every_character_of_the_page() -> None:
     assert found and "<script" not in page
     font = TTFont(io.BytesIO(base64.b64decode(found.group(1))))
     cmap = font.getBestCmap()
-    body = page[page.index("<body>"):]
+    body = page[page.index("<body>") :]
     cjk = {c for c in body if "\u3000" <= c <= "\u9fff"}
     assert cjk >= set("林一甲市总工会北京职工书屋开放")
     assert not [c for c in cjk if ord(c) not in cmap]

@@ -32,13 +32,20 @@ def _ent(text: str, name: str, kind: str, nth: int = 0) -> Entity:
 
 
 def test_bylines_become_persons_with_roles_and_offsets_into_the_credits_line() -> None:
-    article = Article(headline="小巷暖屋", paragraphs=["职工在暖屋里休息。"],
-                      byline=Byline(kind="本报讯", reporters=["李丰", "张楠"], correspondents=["孙岚"]))
+    article = Article(
+        headline="小巷暖屋",
+        paragraphs=["职工在暖屋里休息。"],
+        byline=Byline(kind="本报讯", reporters=["李丰", "张楠"], correspondents=["孙岚"]),
+    )
     page = PageText(paper="grrb", issue_date=ISSUE, page=1, text="", source="t")
     enriched = enrich_article(article, page, 0, "工人日报", photographers=["郑子衡"])
     credited = {(e.text, e.role) for e in enriched.entities if e.role}
-    assert credited == {("李丰", "reporter"), ("张楠", "reporter"), ("孙岚", "correspondent"),
-                        ("郑子衡", "photographer")}
+    assert credited == {
+        ("李丰", "reporter"),
+        ("张楠", "reporter"),
+        ("孙岚", "correspondent"),
+        ("郑子衡", "photographer"),
+    }
     for e in enriched.entities:
         assert enriched.text[e.start : e.end] == e.text
         assert e.role is None or (e.type is EntityType.PER and e.start > len("小巷暖屋\n职工在暖屋里休息。"))
@@ -60,7 +67,9 @@ def test_a_caption_credit_belongs_to_the_article_printed_around_it() -> None:
     captions = [b for b in split.blocks if b.photographer]
     assert captions and len(credits) == len(split.articles)
     assert sorted(n for names in credits for n in names) == sorted(
-        n for b in captions for n in b.photographer.split("、")  # type: ignore[union-attr]
+        n
+        for b in captions
+        for n in b.photographer.split("、")  # type: ignore[union-attr]
     )
     # the caption sits between the two spans of the first article: it is that article's photo
     first = split.articles[0]
@@ -101,8 +110,12 @@ def test_the_alias_table_cites_a_source_for_every_entry() -> None:
 
 def test_a_short_form_takes_the_full_name_the_article_gives() -> None:
     text = "贵州省总工会近日召开会议。省总有关负责人表示，省总工会将联合人社部、人力资源和社会保障部门开展培训。"
-    ents = [_ent(text, "贵州省总工会", "ORG"), _ent(text, "省总", "ORG", 1), _ent(text, "省总工会", "ORG", 1),
-            _ent(text, "人社部", "ORG")]
+    ents = [
+        _ent(text, "贵州省总工会", "ORG"),
+        _ent(text, "省总", "ORG", 1),
+        _ent(text, "省总工会", "ORG", 1),
+        _ent(text, "人社部", "ORG"),
+    ]
     got = {(e.text, e.start): e.canonical for e in resolve(text, ents)}
     assert got[("省总", text.index("省总有关"))] == "贵州省总工会"
     assert got[("省总工会", text.index("省总工会将"))] == "贵州省总工会"
@@ -153,8 +166,13 @@ def test_the_nearest_mention_decides_and_no_context_means_unresolved() -> None:
 
 
 def test_the_user_sentence_after_resolution() -> None:
-    ents = [_ent(SENTENCE, "张伟", "PER"), _ent(SENTENCE, "深圳市腾讯计算机系统有限公司", "ORG"),
-            _ent(SENTENCE, "杭州市", "LOC"), _ent(SENTENCE, "西湖区", "LOC"), _ent(SENTENCE, "浙江省红十字会", "ORG")]
+    ents = [
+        _ent(SENTENCE, "张伟", "PER"),
+        _ent(SENTENCE, "深圳市腾讯计算机系统有限公司", "ORG"),
+        _ent(SENTENCE, "杭州市", "LOC"),
+        _ent(SENTENCE, "西湖区", "LOC"),
+        _ent(SENTENCE, "浙江省红十字会", "ORG"),
+    ]
     got = {e.text: e for e in resolve(SENTENCE, ents)}
     assert set(got) == {"张伟", "深圳市腾讯计算机系统有限公司", "杭州市", "西湖区", "浙江省红十字会"}
     place = got["西湖区"].place

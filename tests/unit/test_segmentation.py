@@ -71,9 +71,15 @@ def test_caption_credit_and_decks() -> None:
     assert parse_caption("职工们纷纷表示收获很大。", R) == (False, None)
     assert parse_caption("工人们在车间里忙碌。(新华社记者 张小明 摄)", R) == (True, "张小明")
     assert assign_decks(["小车间里的大工匠", "记江川市机械制造厂高级技师林某"], R) == (
-        None, "小车间里的大工匠", "记江川市机械制造厂高级技师林某")
+        None,
+        "小车间里的大工匠",
+        "记江川市机械制造厂高级技师林某",
+    )
     assert assign_decks(["江川市总推行一站式服务 困难职工帮扶更精准", "有事找工会"], R) == (
-        "江川市总推行一站式服务 困难职工帮扶更精准", "有事找工会", None)
+        "江川市总推行一站式服务 困难职工帮扶更精准",
+        "有事找工会",
+        None,
+    )
 
 
 BRIEFS = (
@@ -118,8 +124,9 @@ def test_bad_input_gives_an_empty_result_with_a_reason() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.text(alphabet=st.characters(categories=["Lo", "Nd", "Po", "Zs"]), min_size=1, max_size=60),
-                max_size=25))
+@given(
+    st.lists(st.text(alphabet=st.characters(categories=["Lo", "Nd", "Po", "Zs"]), min_size=1, max_size=60), max_size=25)
+)
 def test_any_page_is_partitioned_exactly_once(lines: list[str]) -> None:
     text = "\n\n".join(lines)
     got = segment_page(text)
@@ -129,8 +136,10 @@ def test_any_page_is_partitioned_exactly_once(lines: list[str]) -> None:
 
 
 def test_inline_continuation_markers_are_recorded_and_removed_from_the_text() -> None:
-    text = ("南湖市提高最低工资标准\n\n(上接第1版)自明年1月1日起,全市最低工资标准提高至2300元。\n\n"
-            "人社局表示,将加强督促检查。(下转第6版)\n")
+    text = (
+        "南湖市提高最低工资标准\n\n(上接第1版)自明年1月1日起,全市最低工资标准提高至2300元。\n\n"
+        "人社局表示,将加强督促检查。(下转第6版)\n"
+    )
     [art] = segment_page(text).articles
     assert (art.continued_from, art.continued_to) == (1, 6)
     assert art.paragraphs == ["自明年1月1日起,全市最低工资标准提高至2300元。", "人社局表示,将加强督促检查。"]
@@ -147,8 +156,10 @@ def test_a_5mb_page_completes_and_still_partitions_the_text() -> None:
 
 
 def test_decorated_bylines_and_exclaimed_headlines() -> None:  # the rule baseline
-    text = ("这个冬天不太冷!\n\n■本报记者 张小明\n\n近日,江川市总工会开展送温暖活动,走访慰问困难职工200户。\n\n"
-            "为职工办实事\n\n□本报讯 (记者何远舟)11月18日,北川县总工会启动活动。\n")
+    text = (
+        "这个冬天不太冷!\n\n■本报记者 张小明\n\n近日,江川市总工会开展送温暖活动,走访慰问困难职工200户。\n\n"
+        "为职工办实事\n\n□本报讯 (记者何远舟)11月18日,北川县总工会启动活动。\n"
+    )
     first, second = segment_page(text, method="rules").articles
     assert (first.headline, first.byline.kind, first.byline.reporters) == ("这个冬天不太冷!", "本报记者", ["张小明"])
     assert (second.headline, second.byline.reporters) == ("为职工办实事", ["何远舟"])
@@ -156,8 +167,10 @@ def test_decorated_bylines_and_exclaimed_headlines() -> None:  # the rule baseli
 
 
 def test_a_papers_banner_vocabulary_marks_its_banners_anywhere_on_the_page() -> None:
-    text = ("南湖市举办职工书画展\n\n本报讯 (记者唐一鸣)11月16日,南湖市职工书画展开幕。\n\n一线故事\n\n"
-            "海川港集团表彰岗位能手\n\n本报讯 (记者沈书航)日前,海川港集团表彰100名岗位能手。\n")
+    text = (
+        "南湖市举办职工书画展\n\n本报讯 (记者唐一鸣)11月16日,南湖市职工书画展开幕。\n\n一线故事\n\n"
+        "海川港集团表彰岗位能手\n\n本报讯 (记者沈书航)日前,海川港集团表彰100名岗位能手。\n"
+    )
     plain = segment_page(text)
     assert plain.articles[1].kicker == "一线故事" and not plain.blocks  # a kicker printed on its own line
     with_vocab = segment_page(text, R.for_paper(("一线故事",)))
