@@ -164,10 +164,18 @@ def _page_chars(page, height: float) -> list[tuple[str, float, float, float, flo
     rect = raw.FS_RECTF()
     out = []
     try:
-        for i in range(raw.FPDFText_CountChars(tp)):
-            if raw.FPDFText_IsGenerated(tp, i) == 1:
-                continue
+        count = raw.FPDFText_CountChars(tp)
+        for i in range(count):
             code = raw.FPDFText_GetUnicode(tp, i)
+            if raw.FPDFText_IsGenerated(tp, i) == 1:
+                # PDFium infers a space where a gap stands for one (a space glyph it does not count
+                # as text): kept inside a line, dropped at its end (it would join wrapped lines)
+                if code == 32 and out and i + 1 < count and raw.FPDFText_IsGenerated(tp, i + 1) != 1:
+                    raw.FPDFText_GetCharOrigin(tp, i + 1, ctypes.byref(x), ctypes.byref(y))
+                    prev = out[-1]
+                    if abs(height - y.value - prev[3]) <= 0.25 * prev[4] and x.value > prev[2]:
+                        out.append((" ", prev[2], x.value, prev[3], prev[4], prev[5]))
+                continue
             if code in (0, 0xFFFE, 0xFFFF) or (code < 32 and code != 9):
                 continue
             ch = chr(code) if code != 9 else " "
