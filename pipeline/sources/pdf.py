@@ -162,7 +162,7 @@ def _page_chars(page, height: float) -> list[tuple[str, float, float, float, flo
     tp = textpage.raw
     x, y = ctypes.c_double(), ctypes.c_double()
     rect = raw.FS_RECTF()
-    out = []
+    out: list[tuple[str, float, float, float, float, bool]] = []
     try:
         count = raw.FPDFText_CountChars(tp)
         for i in range(count):
