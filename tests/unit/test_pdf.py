@@ -95,6 +95,21 @@ def test_reading_order_comes_from_the_geometry_not_the_drawing_order() -> None:
     assert [b.text for b in got.blocks] == ["".join(col) for col in columns]
 
 
+def test_a_non_embedded_cjk_font_reads_through_its_predefined_cmap() -> None:
+    """A PDF whose Chinese is in a standard CID font the viewer supplies (STSong-Light, UniGB-UCS2-H)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf)
+    pdf.setFont("STSong-Light", 12)
+    pdf.drawString(50, 700, "工人日报本报讯（记者张三）“测试”")
+    pdf.save()
+    assert extract_page(buf.getvalue(), "cid").text == "工人日报本报讯（记者张三）“测试”\n"
+
+
 def test_broken_pdfs_are_invalid_pages_with_a_reason() -> None:
     cases = {
         b"": "empty",
