@@ -268,7 +268,7 @@ def bank_rules(rules: SegmentationRules = DEFAULT_RULES) -> SegmentationRules:
     """Generated pages are segmented as a paper's pages are: with the paper's recurring column
     banners as configured vocabulary. Only every other column of the bank is configured (and no
     series banner of a single feature), so the model also learns banners nobody configured."""
-    from pipeline.evaluation.pagegen import load_bank
+    from pipeline.evaluation.bank import load_bank
 
     return rules.for_paper(tuple(load_bank().columns)[::2])
 

@@ -6,9 +6,11 @@ from collections import Counter
 
 import pytest
 
+from pipeline.evaluation import bank as article_bank
 from pipeline.evaluation import pagegen
+from pipeline.evaluation.bank import load_bank
 from pipeline.evaluation.golden import render, typeset_lines
-from pipeline.evaluation.pagegen import RECIPES, generate_pages, generated_pages, load_bank
+from pipeline.evaluation.pagegen import RECIPES, generate_pages, generated_pages
 from pipeline.models import BlockKind
 
 
@@ -147,7 +149,7 @@ def test_empty_line_marker_adds_blank_lines_only() -> None:
 
 
 def test_bank_texts_keep_the_splits_apart() -> None:
-    fit, held = pagegen.bank_texts("fit"), pagegen.bank_texts("heldout")
+    fit, held = article_bank.bank_texts("fit"), article_bank.bank_texts("heldout")
     bank = load_bank()
     assert len(fit) == sum(a.split == "fit" for a in bank.articles)
     assert len(held) == sum(a.split == "heldout" for a in bank.articles)

@@ -11,15 +11,9 @@ import pytest
 
 from pipeline.errors import InvalidPage
 from pipeline.evaluation.pagegen import generated_pages
-from pipeline.evaluation.pdfgen import (
-    _blocks,
-    _expected_text,
-    compare_pdf_text,
-    items_from_text,
-    reads_as_set,
-    render_page_pdf,
-    render_text_pdf,
-)
+from pipeline.evaluation.pdfcompare import _blocks, _expected_text, compare_pdf_text, reads_as_set
+from pipeline.evaluation.pdfgen import render_page_pdf, render_text_pdf
+from pipeline.evaluation.pdfitems import items_from_text
 from pipeline.models import PageSplit
 from pipeline.sources.pdf import extract_page
 
@@ -27,7 +21,7 @@ from pipeline.sources.pdf import extract_page
 # article's columns between another's), a front page with a banner, a guide box, photos and a feature
 # titled after its first column
 ROUND_TRIP = ("two_features_interleaved-heldout-00", "front_page-heldout-00")
-# measured on these two pages (12 gold articles; python -m pipeline.evaluation.pdfgen --compare
+# measured on these two pages (12 gold articles; python -m pipeline.evaluation.pdfcompare --compare
 # reports all held-out pages): article F1 0.833 on the PDF path, 0.833 on their text (the same two
 # interleaved features missed by both). The floor leaves one more article to the segmenter's
 # retuning; the reading order is checked exactly
