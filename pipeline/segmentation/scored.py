@@ -36,11 +36,10 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
 
 from pipeline.models import BlockKind, PageSplit, Subhead
 from pipeline.segmentation import bylines
-from pipeline.segmentation.charlm import BOS, char_lm
+from pipeline.segmentation.charlm import BOS
 from pipeline.segmentation.evidence import (
     _DIST,
     ContextKey,
@@ -49,7 +48,6 @@ from pipeline.segmentation.evidence import (
     OwnKey,
     UnitKeys,
     _ArtState,
-    _clip,
     _commas,
     _cont_class,
     _edge_pos,
@@ -60,10 +58,7 @@ from pipeline.segmentation.evidence import (
     _lm4,
     _Shape,
     _short_first_clause,
-    context_indicators,
     join_gain,
-    next_indicators,
-    own_indicators,
 )
 from pipeline.segmentation.model import (
     _ACTION_ROW,
@@ -75,7 +70,6 @@ from pipeline.segmentation.model import (
     Model,
     PairKey,
     default_model,
-    pair_indicators,
 )
 from pipeline.segmentation.rules import DEFAULT_RULES, SegmentationRules
 from pipeline.segmentation.segmenter import _Art, _Blk, _Segmenter, finish
@@ -126,7 +120,9 @@ class ScoredSegmenter(_Segmenter):
     @functools.cached_property
     def ufeats(self) -> list[Feats]:
         """Every unit's features as dictionaries (training, and the reference decoder)."""
-        return [self._unit_features(i) for i in range(len(self.units))]
+        from pipeline.segmentation.reference import unit_features
+
+        return [unit_features(self, i) for i in range(len(self.units))]
 
     # ------------------------------------------------------------------ features
     def _shape(self, unit: Unit) -> _Shape:
@@ -241,18 +237,6 @@ class ScoredSegmenter(_Segmenter):
         ctx: ContextKey = (unit.kind, sh.end, sh.length, nx_kind, nx2_kind, pv and pv.own[0], pv and pv.end, pos_pair)
         return sh.own, nx_key, ctx, reals
 
-    def _unit_features(self, i: int) -> Feats:
-        """The unit's features as a dictionary (what training fits on)."""
-        own, nx, ctx, (start_lm, gain, lm, nx_start_lm) = self._ukeys[i]
-        f = own_indicators(own) | next_indicators(nx) | context_indicators(ctx)
-        f["start_lm"] = start_lm
-        if nx is not None:
-            if gain:
-                f["nx:gain"] = gain
-            f["nx:lm"] = lm
-            f["nx:start_lm"] = nx_start_lm
-        return f
-
     def _art_state(self, art: _Art) -> _ArtState:
         """What does not depend on the unit: (features, last paragraph cut, last unit's index, the
         model's scores of the features); kept until the article changes (``run`` drops it)."""
@@ -276,39 +260,6 @@ class ScoredSegmenter(_Segmenter):
         last_idx = max(u.idx for u in art.title_units + art.body_units)
         state = self._states[id(art)] = (f, cut, last_idx, self.model.static_scores(f))
         return state
-
-    # ------------------------------------------------------------------ candidates
-    def _context(self, i: int, unit: Unit) -> _Context:
-        """What every candidate of unit ``i`` is built from (the window, cohesion, the next unit)."""
-        nxt = self._nxt[i]
-        arts = self._window()
-        known = self._states
-        states = [known.get(id(a)) or self._art_state(a) for a in arts]
-        affs = self._cohesion(i, arts)
-        # a title-like line: does the paragraph after it (and after the title lines below it) read
-        # like one of the open articles, or continue one's cut paragraph?
-        body = self._body_next[i]
-        ahead = body is not None and unit.kind in ("title", "para") and len(unit.text) <= 48
-        nx_affs = self._cohesion(body.idx, arts) if ahead else [0.0] * len(arts)  # type: ignore[union-attr]
-        opens_story = self._opens_story(nxt)
-        top = max(affs, default=0.0)
-        nx_top = max(nx_affs, default=0.0)
-        return _Context(
-            body,
-            arts,
-            states,
-            affs,
-            nx_affs,
-            ahead,
-            opens_story,
-            [st[1] for st in states].count(True),
-            self._shapes[i].dateline,
-            self._shapes[i].start,
-            top,
-            sum(affs) or 1.0,
-            nx_top,
-            sum(nx_affs) or 1.0,
-        )
 
     def _best_join(self, last: str, i: int) -> float:
         """The best join evidence of a cut paragraph ending ``last`` with the paragraphs after unit
@@ -334,112 +285,6 @@ class ScoredSegmenter(_Segmenter):
             or (nxt.kind == "byline" and nxt.text[0] not in "(（")
             or nxt.kind == "guide_header"
         )
-
-    def _actions(self, unit: Unit, art: _Art, state: _ArtState, ctx: _Context) -> list[str]:
-        """The actions structurally possible for the unit on ``art``."""
-        if unit.kind == "byline":
-            # a byline heads an article's body; only an end credit, (本报记者 X), follows one
-            if art.byline is None and (not art.paragraphs or unit.text[0] in "(（"):
-                return ["pnew"]
-            return []
-        if ctx.dateline:  # 本报讯 … opens a story's body
-            return ["pnew"] if not art.paragraphs and art.byline is None else []
-        actions = []
-        # untitled, or a deck under its title line (not under a line that is already two decks,
-        # "主题——副题": the subtitle closes a title)
-        titles = art.title_units
-        if not titles or (titles[-1] is self.last and not self._two_decks(titles[-1])):
-            actions.append("title")
-        if art.paragraphs and not ctx.opens_story:  # a section head is followed by its paragraph
-            actions.append("sub")
-            if state[1]:
-                actions.append("pjoin")
-        actions.append("pnew")
-        return actions
-
-    def _pair(
-        self, unit: Unit, art: _Art, state: _ArtState, ctx: _Context, aff: float, nx_aff: float
-    ) -> tuple[PairKey, Feats]:
-        """The features of the unit-article pair: the indicators' key and the real values."""
-        _, cut, last_idx, _ = state
-        dist = unit.idx - last_idx
-        reals: Feats = {}
-        han_han = nx_cont = False
-        nx_g = 0.0
-        cont: str | None = None
-        if cut:
-            last = art.paragraphs[-1]
-            text = unit.text
-            g = join_gain(last, text)
-            if g:
-                reals["gain"] = g
-            han_han = "\u4e00" <= last[-1] <= "\u9fff" and "\u4e00" <= text[0] <= "\u9fff"
-            lm = char_lm()
-            reals["lm"] = _clip(lm.pmi(last[-1], text[0]) / 4)
-            later = self._best_join(last, unit.idx) - g
-            if later > 0:  # a paragraph further on continues the cut better: this one is not its rest
-                reals["later_better"] = later
-            nxt = ctx.body
-            if nxt is not None:
-                g = nx_g = join_gain(last, nxt.text)
-                if g:
-                    reals["nx_gain"] = g
-                nx_cont = self._shapes[nxt.idx].starts_cont
-                reals["nx_lm"] = _clip(lm.pmi(last[-1], nxt.text[0]) / 4)
-                later = self._best_join(last, nxt.idx) - g
-                if later > 0:
-                    reals["nx_later_better"] = later
-                cont = _cont_class(g, later)
-        body_shape = self._shapes[ctx.body.idx] if ctx.body is not None else None
-        frag = body_shape is not None and (body_shape.short_clause or body_shape.starts_cont)
-        nx_frag = None if not frag else ("uncut" if not cut else ("join" if nx_g > 0 else "nojoin"))
-        aff_top = False
-        if aff:
-            reals["affinity"] = math.log1p(aff)
-            reals["aff_share"] = aff / ctx.aff_total
-            aff_top = aff >= ctx.aff_top
-        nx_top = False
-        if nx_aff:
-            reals["nx_aff"] = math.log1p(nx_aff)
-            reals["nx_aff_share"] = nx_aff / ctx.nx_total
-            nx_top = nx_aff >= ctx.nx_top
-        is_cur = art is self.cur
-        key: PairKey = (
-            str(dist) if dist <= 4 else ("8" if dist <= 8 else "far"),
-            self.prev_action,
-            self.prev_art is art,
-            min(2, ctx.cuts - cut),
-            unit.kind,
-            cut,
-            is_cur,
-            ctx.start,
-            art is self.arts[-1],
-            han_han,
-            nx_cont,
-            bool(art.title_units) and not art.body_units and art.byline is None and art.title_units[-1] is self.last,
-            aff_top,
-            nx_top,
-            ctx.ahead and not nx_aff,  # the paragraph after this line shares nothing with ``art``
-            f"{_edge_pos(art.paragraphs[-1][-6:], True)}>{self._shapes[unit.idx].first_pos}" if cut else None,
-            nx_frag,
-            cont,
-        )
-        return key, reals
-
-    def candidates(self, i: int, unit: Unit) -> list[Candidate]:
-        """Every candidate with its feature dictionaries (what training fits on)."""
-        out = [Candidate("new_body", None)]
-        if unit.kind != "byline":
-            out += [Candidate("new_title", None), Candidate("banner", None)]
-        ctx = self._context(i, unit)
-        for art, state, aff, nx_aff in zip(ctx.arts, ctx.states, ctx.affs, ctx.nx_affs, strict=True):
-            actions = self._actions(unit, art, state, ctx)
-            if not actions:
-                continue
-            key, reals = self._pair(unit, art, state, ctx, aff, nx_aff)
-            extra = pair_indicators(key) | reals
-            out += [Candidate(a, art, extra, state[0]) for a in actions]
-        return out
 
     def decide(self, i: int, unit: Unit) -> tuple[str, _Art | None]:
         """The model's best candidate, as ``Model.choose`` picks it from ``candidates`` (a test holds
@@ -611,6 +456,8 @@ class ScoredSegmenter(_Segmenter):
     ) -> None:
         """Greedy decoding; ``oracle`` (training) picks the gold candidate instead of the model;
         ``reference`` scores every candidate from its feature dictionary (``Model.choose``)."""
+        from pipeline.segmentation.reference import candidates as reference_candidates
+
         for i, unit in enumerate(self.units):
             if unit.kind in RULE_KINDS:
                 getattr(self, f"_on_{unit.kind}")(i, unit)
@@ -624,13 +471,13 @@ class ScoredSegmenter(_Segmenter):
                 self.guide = None
                 self.prev_action, self.prev_art = "guide", None
             elif oracle is not None:
-                choice = oracle(i, unit, self.candidates(i, unit))
+                choice = oracle(i, unit, reference_candidates(self, i, unit))
                 if choice is not None:
                     self.apply(unit, choice.action, choice.art)
             elif (settled := self._next_paragraph(i, unit)) is not None:
                 self.apply(unit, settled, self.cur)
             elif reference:
-                choice = self.model.choose(self.ufeats[i], self.candidates(i, unit))
+                choice = self.model.choose(self.ufeats[i], reference_candidates(self, i, unit))
                 self.apply(unit, choice.action, choice.art)
             else:
                 self.apply(unit, *self.decide(i, unit))
@@ -678,25 +525,6 @@ class ScoredSegmenter(_Segmenter):
             self._add_para(art, unit, unit.text[body_start:].strip(), join=False)
             return
         self._add_para(art, unit, unit.text, join=join)
-
-
-class _Context(NamedTuple):
-    """What every candidate of a unit is built from."""
-
-    body: Unit | None  # the paragraph after the unit, past title lines (``_body_next``)
-    arts: list[_Art]
-    states: list[_ArtState]
-    affs: list[float]
-    nx_affs: list[float]
-    ahead: bool
-    opens_story: bool
-    cuts: int
-    dateline: bool
-    start: str
-    aff_top: float
-    aff_total: float
-    nx_top: float
-    nx_total: float
 
 
 def segment_scored(
