@@ -74,7 +74,7 @@ def test_reading_order_comes_from_the_geometry_not_the_drawing_order() -> None:
     """Three columns drawn right to left and each bottom up: read left to right, top down."""
     from reportlab.pdfgen import canvas
 
-    from pipeline.evaluation.pdfgen import fonts_for
+    from pipeline.evaluation.pdftype import fonts_for
 
     columns = [[f"第{c}栏第{n}行文字" * 2 for n in range(1, 6)] for c in (1, 2, 3)]
     fonts = fonts_for(line for col in columns for line in col)
