@@ -78,7 +78,8 @@ def eval_segmentation(
 
 def _eval_generated(recipe: str | None, verbose: bool, as_json: bool) -> None:
     """Scores on the generated pages (docs/golden-pages.md), per recipe and text split."""
-    from pipeline.evaluation.pagegen import RECIPES, evaluate_generated, generated_pages
+    from pipeline.evaluation.pagegen import evaluate_generated, generated_pages
+    from pipeline.evaluation.recipes import RECIPES
     from pipeline.segmentation import segment_page
     from pipeline.segmentation.training import bank_rules
 

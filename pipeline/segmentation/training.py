@@ -305,7 +305,8 @@ def quality_report(
     """
     from pipeline import PROJECT_ROOT
     from pipeline.evaluation.golden import render_file
-    from pipeline.evaluation.pagegen import RECIPES, generated_pages
+    from pipeline.evaluation.pagegen import generated_pages
+    from pipeline.evaluation.recipes import RECIPES
 
     model = model or _shipped()
     held = [p for p in generated_pages("all") if p.text_split == "heldout"]

@@ -10,7 +10,8 @@ from pipeline.evaluation import bank as article_bank
 from pipeline.evaluation import pagegen
 from pipeline.evaluation.bank import load_bank
 from pipeline.evaluation.golden import render, typeset_lines
-from pipeline.evaluation.pagegen import RECIPES, generate_pages, generated_pages
+from pipeline.evaluation.pagegen import generate_pages, generated_pages
+from pipeline.evaluation.recipes import RECIPES
 from pipeline.models import BlockKind
 
 
