@@ -8,9 +8,9 @@ import hashlib
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
+from pipeline import fonts
 from pipeline.evaluation.pdfitems import Item
 
 BODY = 10.0  # body font size
@@ -24,26 +24,6 @@ _NO_START = ",，。、;；:：?？!！)）”’》」…—%"
 
 
 _NO_END = "“‘《「(（"
-
-
-FONT_PACKAGE = "manimgx_fonts_cjk"
-
-
-FONT_FILE = "NotoSansCJK-VF.otf.ttc"
-
-
-FONT_NAME = "Noto Sans CJK SC"
-
-
-@functools.cache
-def _font_number() -> int:
-    from fontTools.ttLib import TTCollection
-
-    with resources.as_file(resources.files(FONT_PACKAGE) / FONT_FILE) as path:
-        collection = TTCollection(str(path), lazy=True)
-        names = [f["name"].getDebugName(1) for f in collection.fonts]
-        collection.close()
-    return names.index(FONT_NAME)
 
 
 def _to_truetype(font: Any, weight: int, name: str) -> bytes:
@@ -98,28 +78,17 @@ def _to_truetype(font: Any, weight: int, name: str) -> bytes:
 @functools.lru_cache(maxsize=16)
 def _font_pair(chars: str) -> tuple[str, str]:
     """Register regular and bold TrueType fonts holding ``chars`` with reportlab; their names."""
-    from fontTools import subset
     from fontTools.ttLib import TTFont
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont as RLFont
 
     digest = hashlib.sha1(chars.encode("utf-8")).hexdigest()[:10]
     names = (f"InkSans-{digest}", f"InkSansBold-{digest}")
-    options = subset.Options()
-    options.layout_features = []
-    options.notdef_outline = True
-    options.hinting = False
-    options.drop_tables += ["DSIG", "BASE", "VORG", "vhea", "vmtx", "STAT", "GSUB", "GPOS", "GDEF"]
-    with resources.as_file(resources.files(FONT_PACKAGE) / FONT_FILE) as path:
-        font = TTFont(str(path), fontNumber=_font_number(), lazy=False)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(text=chars)
-        subsetter.subset(font)
-        buf = io.BytesIO()
-        font.save(buf)
-        font.close()
+    cut = fonts.subset(
+        chars, layout_features=[], drop_tables=["DSIG", "BASE", "VORG", "vhea", "vmtx", "STAT", "GSUB", "GPOS", "GDEF"]
+    )
     for name, weight in zip(names, (400, 700), strict=True):
-        data = _to_truetype(TTFont(io.BytesIO(buf.getvalue())), weight, name)
+        data = _to_truetype(TTFont(io.BytesIO(cut)), weight, name)
         pdfmetrics.registerFont(RLFont(name, io.BytesIO(data)))
     return names
 

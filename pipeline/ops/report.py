@@ -16,15 +16,13 @@ JavaScript, no network). Chinese renders without any system font: the page embed
 from __future__ import annotations
 
 import base64
-import functools
 import html
-import io
 import math
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from pipeline import fonts
 from pipeline.config import ElasticsearchSettings
 
 if TYPE_CHECKING:
@@ -386,40 +384,14 @@ def render(data: dict[str, Any], title: str = "inkstream report", embed_font: bo
 # --------------------------------------------------------------------------- font
 
 
-FONT_PACKAGE, FONT_FILE, FONT_NAME = "manimgx_fonts_cjk", "NotoSansCJK-VF.otf.ttc", "Noto Sans CJK SC"
-
-
-@functools.cache
-def _font_number() -> int:
-    from fontTools.ttLib import TTCollection
-
-    with resources.as_file(resources.files(FONT_PACKAGE) / FONT_FILE) as path:
-        collection = TTCollection(str(path), lazy=True)
-        names = [f["name"].getDebugName(1) for f in collection.fonts]
-        collection.close()
-    return names.index(FONT_NAME)
-
-
 def subset_font(text: str) -> bytes:
-    """Noto Sans CJK SC (variable, CFF2), cut to the glyphs of ``text`` (plus the .notdef box),
-    as OpenType bytes. About a second for the whole collection's SC face; 10–40 KB per page."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    options = subset.Options()
-    options.layout_features = ["kern", "palt", "liga"]
-    options.notdef_outline = True
-    options.hinting = False
-    options.drop_tables += ["DSIG", "BASE", "VORG", "vhea", "vmtx", "STAT"]
-    with resources.as_file(resources.files(FONT_PACKAGE) / FONT_FILE) as path:
-        font = TTFont(str(path), fontNumber=_font_number(), lazy=False)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(text="".join(sorted(set(text))))
-        subsetter.subset(font)
-        out = io.BytesIO()
-        font.save(out)
-        font.close()
-    return out.getvalue()
+    """Noto Sans CJK SC cut to the glyphs of ``text``, as OpenType bytes. About a second for the
+    whole collection's SC face; 10–40 KB per page."""
+    return fonts.subset(
+        "".join(sorted(set(text))),
+        layout_features=["kern", "palt", "liga"],
+        drop_tables=["DSIG", "BASE", "VORG", "vhea", "vmtx", "STAT"],
+    )
 
 
 def font_face(text: str) -> str:
