@@ -32,6 +32,9 @@ class PageText(_Model):
     text: str
     source: str = Field(description="where the page came from (path or URL)")
     encoding: str = "utf-8"
+    #: what the text was read from: page text as delivered, or a page PDF's extracted text (the
+    #: articles segmented from it record this as their ``source_kind``)
+    kind: Literal["text", "pdf"] = "text"
 
 
 class PageRef(_Model):

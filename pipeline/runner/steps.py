@@ -108,7 +108,7 @@ def process_page(
         if given is None:  # segmented here, from the page's text
             split = segment_page(text.text, DEFAULT_RULES.for_paper(paper.banners))
             split = split.model_copy(
-                update={"articles": [a.model_copy(update={"source_kind": "text"}) for a in split.articles]}
+                update={"articles": [a.model_copy(update={"source_kind": text.kind}) for a in split.articles]}
             )
         else:
             split = given

@@ -215,18 +215,12 @@ class HttpSource:
         )
 
     def read_split(self, issue: Issue, ref: PageRef, page: PageText) -> PageSplit | None:
-        """The page's articles from its article pages (read by ``read_page``); for a page read from
-        its PDF, the PDF text segmented with the paper's banners, marked as from the PDF."""
+        """The page's articles from its article pages (read by ``read_page``); None for a page read
+        from its PDF (``page.kind == "pdf"``: the runner segments its text)."""
         key = (issue.issue_date, ref.page)
         if key not in self._splits:
             self.read_page(issue, ref)
-        split = self._splits.get(key)
-        if split is not None:
-            return split
-        from pipeline.segmentation import DEFAULT_RULES, segment_page
-
-        seg = segment_page(page.text, DEFAULT_RULES.for_paper(self.paper.banners))
-        return seg.model_copy(update={"articles": [a.model_copy(update={"source_kind": "pdf"}) for a in seg.articles]})
+        return self._splits.get(key)
 
     def read_raw(self, issue: Issue, ref: PageRef, limit: int) -> tuple[bytes, int] | None:
         """The page's HTML as downloaded (None if it never was), for a dead letter."""
@@ -275,6 +269,7 @@ class HttpSource:
             text=text,
             source=pdf_url,
             encoding="utf-8",
+            kind="pdf",
         )
 
 

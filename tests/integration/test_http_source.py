@@ -238,13 +238,19 @@ def test_a_page_without_article_pages_falls_back_to_its_pdf(
 ) -> None:
     pytest.importorskip("pipeline.sources.pdf", reason="the PDF reader (issue 15 part 3) is not in the tree yet")
     pytest.importorskip("pipeline.evaluation.pdfgen", reason="the PDF renderer is not in the tree yet")
+    from pipeline.runner.staging import run_staging
+    from pipeline.runner.steps import process_page
+
     handle = epaper(pdf_only={"2026-11-19/04"})
-    src = source(site_settings(offline, handle, tmp_path, timeout_s=30.0))
-    text, split = read(src, DAYS[1], 4)
-    assert text.source.endswith("/19/page_04.pdf")
+    s = site_settings(offline, handle, tmp_path, timeout_s=30.0)
+    text, split = read(source(s), DAYS[1], 4)
+    assert text.source.endswith("/19/page_04.pdf") and text.kind == "pdf"
+    assert split is None  # no article pages: the runner segments the PDF's text
+    assert process_page(s, PAPER, DAYS[1], 4, "run-pdf").ok
+    articles = [e.article for e in run_staging(s, PAPER, DAYS[1], "run-pdf").articles()]
     headlines = {g.headline for g in gold(DAYS[1], 4)}
-    assert split.articles and all(a.source_kind == "pdf" for a in split.articles)
-    assert headlines & {a.headline for a in split.articles}
+    assert articles and all(a.source_kind == "pdf" for a in articles)
+    assert headlines & {a.headline for a in articles}
 
 
 # ------------------------------------------------------------------------------ whole runs
