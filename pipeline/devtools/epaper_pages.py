@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import html
-import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pipeline.evaluation.golden import render_file
+from pipeline.evaluation.golden import dateline, read_markup, render_file, strip_tags
 from pipeline.models import Article
 from pipeline.resources import data_dir
 
@@ -19,15 +18,6 @@ SAMPLES = data_dir("samples") / "src"  # the checkout's samples/src, or the inst
 
 PAGE_W, PAGE_H = 1000, 1400
 PAPER_NAME = "工人日报"
-
-
-_LINE = re.compile(r"^(?P<id>[a-z]\d+)\s+(?P<role>[A-Z]\+?(?::\S+)?)\s(?P<text>.*)$")
-
-
-_TAG = re.compile(r"\{[rcp]:([^}]+)\}")
-
-
-_DATELINE = re.compile(r"^«([^|»]+)\|([^»]*)»")
 
 
 @dataclass
@@ -51,30 +41,24 @@ class SitePage:
 def _bylines(source: str) -> dict[str, str]:
     """Article id -> its byline as printed (a dateline's credit or a standalone byline line)."""
     out: dict[str, str] = {}
-    for raw in source.splitlines():
-        m = _LINE.match(raw.rstrip())
-        if not m:
-            continue
-        role, text = m.group("role"), m.group("text")
+    for _, ident, role, text in read_markup(source)[1]:
         if role.startswith("B"):
-            out[m.group("id")] = _TAG.sub(r"\1", text).strip()
-        elif role == "P" and (d := _DATELINE.match(text)):
-            out.setdefault(m.group("id"), _TAG.sub(r"\1", d.group(2)).strip())
+            out[ident] = strip_tags(text).strip()
+        elif role == "P" and (d := dateline(text)):
+            out.setdefault(ident, strip_tags(d.group(2)).strip())
     return out
 
 
 def _titles(source: str) -> dict[str, str]:
     """Article id -> its headline deck as written in the markup (to pair gold articles with ids)."""
     out: dict[str, str] = {}
-    for raw in source.splitlines():
-        m = _LINE.match(raw.rstrip())
-        if m and m.group("role").startswith("T"):
-            role = m.group("role")
-            decks = [p.strip() for p in m.group("text").split("|")[0::2]]
+    for _, ident, role, text in read_markup(source)[1]:
+        if role.startswith("T"):
+            decks = [p.strip() for p in text.split("|")[0::2]]
             letters = role.partition(":")[2] or "h"
             for letter, deck in zip(letters, decks, strict=False):
                 if letter == "h":
-                    out[m.group("id")] = deck
+                    out[ident] = deck
     return out
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from pipeline.models import Article, Block, BlockKind, Byline, PageSplit, Subhead
 
@@ -97,27 +98,40 @@ def typeset_lines(body: str, width: int) -> list[str]:
     return lines
 
 
-def _strip_tags(text: str, tags: dict[str, list[str]]) -> str:
+def strip_tags(text: str, tags: dict[str, list[str]] | None = None) -> str:
+    """The text as printed: ``{r:name}`` tags become their names (collected by kind in ``tags``)."""
+
     def repl(m: re.Match[str]) -> str:
-        tags.setdefault(m.group(1), []).append(m.group(2))
+        if tags is not None:
+            tags.setdefault(m.group(1), []).append(m.group(2))
         return m.group(2)
 
     return _TAG.sub(repl, text)
 
 
-def render(source: str) -> GoldenPage:
-    items: dict[str, _Item] = {}
-    order: list[str] = []
-    blocks_text: list[str] = []
-    roles: list[str] = []
+def dateline(text: str) -> re.Match[str] | None:
+    """``«kind|credit»`` opening a paragraph: group 1 the byline kind, group 2 the printed credit."""
+    return _DATELINE.match(text)
+
+
+class MarkupLine(NamedTuple):
+    number: int  # in the source, from 1
+    ident: str  # the item id; "" for a "~" line (an extra empty line on the page)
+    role: str
+    text: str
+
+
+def read_markup(source: str) -> tuple[dict[str, str], list[MarkupLine]]:
+    """Page markup -> its ``@key value`` metadata and its item lines in order (comments and blank
+    lines dropped); a line that is none of these is a ``ValueError`` naming it."""
     meta: dict[str, str] = {}
-    gaps: dict[int, int] = {}  # block index -> extra empty lines before it ("~" lines)
+    lines: list[MarkupLine] = []
     for n, raw in enumerate(source.splitlines(), 1):
         line = raw.rstrip()
         if not line or line.startswith("#"):
             continue
         if line == "~":
-            gaps[len(blocks_text)] = gaps.get(len(blocks_text), 0) + 1
+            lines.append(MarkupLine(n, "", "", ""))
             continue
         if line.startswith("@"):
             key, _, value = line[1:].partition(" ")
@@ -126,7 +140,21 @@ def render(source: str) -> GoldenPage:
         m = _LINE.match(line)
         if not m:
             raise ValueError(f"line {n}: cannot parse {line!r}")
-        ident, role, text = m.group("id"), m.group("role"), m.group("text")
+        lines.append(MarkupLine(n, m.group("id"), m.group("role"), m.group("text")))
+    return meta, lines
+
+
+def render(source: str) -> GoldenPage:
+    items: dict[str, _Item] = {}
+    order: list[str] = []
+    blocks_text: list[str] = []
+    roles: list[str] = []
+    gaps: dict[int, int] = {}  # block index -> extra empty lines before it ("~" lines)
+    meta, lines = read_markup(source)
+    for n, ident, role, text in lines:
+        if not ident:
+            gaps[len(blocks_text)] = gaps.get(len(blocks_text), 0) + 1
+            continue
         item = items.get(ident)
         if item is None:
             item = items[ident] = _Item(ident)
@@ -149,21 +177,21 @@ def render(source: str) -> GoldenPage:
         item.units.append(idx)
         if base in ("P", "P+"):
             body = text
-            dl = _DATELINE.match(text)
+            dl = dateline(text)
             if dl:
-                credit = _strip_tags(dl.group(2), tags)
+                credit = strip_tags(dl.group(2), tags)
                 item.byline = Byline(kind=dl.group(1), reporters=tags.get("r", []), correspondents=tags.get("c", []))
                 body = text[dl.end() :]
-                page_text = credit + _strip_tags(body, {})
-                body = _strip_tags(body, {})
+                page_text = credit + strip_tags(body)
+                body = strip_tags(body)
             else:
-                page_text = body = _strip_tags(text, {})
+                page_text = body = strip_tags(text)
             if base == "P+":
                 item.paragraphs[-1] += body
             else:
                 item.paragraphs.append(body)
         elif base == "B":
-            page_text = _strip_tags(text, tags)
+            page_text = strip_tags(text, tags)
             item.byline = Byline(kind=arg, reporters=tags.get("r", []), correspondents=tags.get("c", []))
         elif base == "S":
             page_text = text
@@ -177,7 +205,7 @@ def render(source: str) -> GoldenPage:
                 item.continued_from = int(page)
             del direction
         elif base in ("C", "N", "G", "E", "G+"):
-            page_text = _strip_tags(text, tags)
+            page_text = strip_tags(text, tags)
             if base == "G":
                 items.setdefault(f"{ident}#guide", _Item(f"{ident}#guide", block_kind=BlockKind.READING_GUIDE))
                 guide = items[f"{ident}#guide"]

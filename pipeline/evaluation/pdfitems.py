@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pipeline.evaluation.golden import dateline, read_markup, strip_tags
 from pipeline.models import PageSplit
 
 _SENT_END = "。!?！？”"
@@ -27,40 +28,23 @@ class Item:
     end: bool = False
 
 
-_LINE = re.compile(r"^(?P<id>[a-z]\d+)\s+(?P<role>[A-Z]\+?(?::[^\s]+)?)\s(?P<text>.*)$")
-
-
-_TAG = re.compile(r"\{[rcp]:([^}]+)\}")
-
-
-_DATELINE = re.compile(r"^«[^|»]+\|([^»]*)»")
-
-
 def items_from_markup(source: str) -> tuple[dict[str, str], list[Item]]:
     """A generated page's ``.page`` markup -> page metadata and its blocks, each with the text it
     prints on the text page (tags stripped, datelines as printed, title decks one item each)."""
-    meta: dict[str, str] = {}
+    meta, lines = read_markup(source)
     items: list[Item] = []
-    for raw in source.splitlines():
-        line = raw.rstrip()
-        if not line or line.startswith("#") or line == "~":
+    for _, ident, role, text in lines:
+        if not ident:  # an extra empty line: the PDF sets its own spacing
             continue
-        if line.startswith("@"):
-            key, _, value = line[1:].partition(" ")
-            meta[key] = value.strip()
-            continue
-        m = _LINE.match(line)
-        if not m:
-            raise ValueError(f"cannot parse {line!r}")
-        ident, role, text = m.group("id"), m.group("role"), m.group("text")
         base, _, arg = role.partition(":")
         if base == "T":
             parts = text.split("|")
             for letter, deck in zip(arg or "h", (p.strip() for p in parts[0::2]), strict=True):
                 items.append(Item(ident, "T", deck, deck=letter))
             continue
-        text = _DATELINE.sub(lambda d: d.group(1), text)
-        text = _TAG.sub(lambda t: t.group(1), text)
+        if dl := dateline(text):  # the credit as printed, then the paragraph
+            text = dl.group(2) + text[dl.end() :]
+        text = strip_tags(text)
         end = base == "B" and text.startswith(("(", "（"))
         items.append(Item(ident, base, text, end=end))
     return meta, items
