@@ -36,6 +36,29 @@ class PageText(_Model):
     #: articles segmented from it record this as their ``source_kind``)
     kind: Literal["text", "pdf"] = "text"
 
+    @classmethod
+    def of(
+        cls,
+        issue: Issue,
+        ref: PageRef,
+        text: str,
+        source: str,
+        encoding: str = "utf-8",
+        kind: Literal["text", "pdf"] = "text",
+    ) -> PageText:
+        """The page ``ref`` of ``issue`` with the text a source read from ``source``."""
+        return cls(
+            paper=issue.paper,
+            issue_date=issue.issue_date,
+            page=ref.page,
+            name=ref.name,
+            section=ref.section,
+            text=text,
+            source=source,
+            encoding=encoding,
+            kind=kind,
+        )
+
 
 class PageRef(_Model):
     page: int = Field(ge=1)

@@ -72,16 +72,7 @@ class DirectorySource:
         if not path.is_file():
             raise InvalidPage(label, f"missing file {ref.file}")
         text, encoding = decode_page(path.read_bytes(), label, self.max_page_bytes)
-        return PageText(
-            paper=issue.paper,
-            issue_date=issue.issue_date,
-            page=ref.page,
-            name=ref.name,
-            section=ref.section,
-            text=text,
-            source=str(path),
-            encoding=encoding,
-        )
+        return PageText.of(issue, ref, text, str(path), encoding)
 
     def read_raw(self, issue: Issue, ref: PageRef, limit: int) -> tuple[bytes, int] | None:
         """The first ``limit`` bytes of the page and its whole size, for a dead letter (None when

@@ -203,16 +203,7 @@ class HttpSource:
             read.append((parse_article(self._decode(got, label), url, self.site), box))
         text, split = assemble(read)
         self._splits[(issue.issue_date, ref.page)] = split
-        return PageText(
-            paper=issue.paper,
-            issue_date=issue.issue_date,
-            page=ref.page,
-            name=ref.name,
-            section=ref.section,
-            text=text,
-            source=page_url,
-            encoding=encoding,
-        )
+        return PageText.of(issue, ref, text, page_url, encoding)
 
     def read_split(self, issue: Issue, ref: PageRef, page: PageText) -> PageSplit | None:
         """The page's articles from its article pages (read by ``read_page``); None for a page read
@@ -260,17 +251,7 @@ class HttpSource:
         if not text.strip():
             raise InvalidPage(label, f"{pdf_url} has no text")
         self._splits[(issue.issue_date, ref.page)] = None
-        return PageText(
-            paper=issue.paper,
-            issue_date=issue.issue_date,
-            page=ref.page,
-            name=ref.name,
-            section=ref.section,
-            text=text,
-            source=pdf_url,
-            encoding="utf-8",
-            kind="pdf",
-        )
+        return PageText.of(issue, ref, text, pdf_url, "utf-8", kind="pdf")
 
 
 def _links_named(html: str, base_url: str) -> list[tuple[str, str]]:
