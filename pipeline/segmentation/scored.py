@@ -466,9 +466,11 @@ class ScoredSegmenter(_Segmenter):
                 # the paper's configuration names its recurring banners: decided by the configuration
                 self.blocks.append(_Blk(BlockKind.BANNER, [unit]))
                 self.prev_action, self.prev_art = "banner", None
-            elif self.guide is not None and len(self.guide.units) == 1 and unit.kind in ("para", "title"):
-                self.guide.units.append(unit)  # the reading guide's text follows its header
-                self.guide = None
+            elif self.guide is not None and unit.kind in ("para", "title"):
+                # the reading guide's text follows its header, all of it: a column end may cut it
+                self.guide.units.append(unit)
+                if len(self.guide.units) == 3 or ends_sentence(unit.text, self.rules):
+                    self.guide = None
                 self.prev_action, self.prev_art = "guide", None
             elif oracle is not None:
                 choice = oracle(i, unit, reference_candidates(self, i, unit))

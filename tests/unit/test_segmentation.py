@@ -116,6 +116,23 @@ def test_reading_guide_is_a_block_attached_to_its_article() -> None:
     assert got.articles == page.gold.articles
 
 
+def test_a_reading_guide_cut_by_a_column_end_keeps_all_its_text() -> None:
+    """The guide's text runs on into the next block when a column end cuts its sentence; the
+    article below it starts at its byline, not at the guide's second half."""
+    page = render(
+        "a1 T 山村小学有了第一支职工合唱团\n"
+        "a1 G 阅 读 提 示\n"
+        "a1 G+ 合唱团的二十名团员都是学校的后勤职工,他们每周二晚上在礼堂排\n"
+        "a1 G+ 练,一年里登台演出了六次。\n"
+        "a1 B:本报记者 本报记者 {r:韩雪}\n"
+        "a1 P 周二晚上七点,学校礼堂里准时响起了歌声。\n"
+        "a1 P 团长是学校食堂的厨师,他说唱歌让大家更像一家人。\n"
+    )
+    got = segment_page(page.text)
+    assert got.blocks == page.gold.blocks and got.blocks[0].text.endswith("登台演出了六次。")
+    assert got.articles == page.gold.articles
+
+
 def test_bad_input_gives_an_empty_result_with_a_reason() -> None:
     assert segment_page("").warnings == ["empty page"]
     assert segment_page("\n\n   \n").articles == []
