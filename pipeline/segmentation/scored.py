@@ -38,34 +38,22 @@ import math
 from collections.abc import Callable, Sequence
 
 from pipeline.models import BlockKind, PageSplit, Subhead
-from pipeline.segmentation import bylines
-from pipeline.segmentation.charlm import BOS
+from pipeline.segmentation import bylines, precompute
 from pipeline.segmentation.evidence import (
     _DIST,
-    ContextKey,
     Feats,
-    NextKey,
-    OwnKey,
-    UnitKeys,
     _ArtState,
-    _commas,
     _cont_class,
     _edge_pos,
     _end_class,
     _gain,
-    _is_banner_word,
-    _len_bucket,
     _lm4,
-    _Shape,
-    _short_first_clause,
     join_gain,
 )
 from pipeline.segmentation.model import (
     _ACTION_ROW,
     _ART_ROW,
-    LOOKAHEAD,
     RULE_KINDS,
-    TITLE_HOPS,
     Candidate,
     Model,
     PairKey,
@@ -84,38 +72,17 @@ class ScoredSegmenter(_Segmenter):
         self.prev_art: _Art | None = None
         self._states: dict[int, _ArtState] = {}  # by id(article); dropped when the article changes
         self._recent = rules.scored_window
-        self._win_key: tuple[int, int] | None = None
+        self._win_key: int | None = None  # len(self.arts) when ``_win`` was found
         self._win: list[_Art] = []
+        self._win_old: set[int] = set()  # ids of the window's older articles (``_window``)
         units = self.units
-        # the next unit that is not a caption or an editor note (those sit anywhere in the flow)
-        self._nxt: list[Unit | None] = [None] * len(units)
-        following: Unit | None = None
-        for unit in reversed(units):
-            self._nxt[unit.idx] = following
-            if unit.kind not in ("caption", "editor"):
-                following = unit
-        # the paragraph a title-like line heads: the next unit, past at most TITLE_HOPS more title lines
-        self._body_next: list[Unit | None] = []
-        for unit in units:
-            after, hops = self._nxt[unit.idx], 0
-            while after is not None and after.kind == "title" and hops < TITLE_HOPS:
-                after, hops = self._nxt[after.idx], hops + 1
-            self._body_next.append(after if after is not None and after.kind == "para" else None)
-        self._gramsets = [frozenset(self._grams(u.text)) for u in units]
-        paras = [u for u in units if u.kind == "para"]
-        self._paras_after: list[list[Unit]] = []
-        k = 0
-        for unit in units:
-            while k < len(paras) and paras[k].idx <= unit.idx:
-                k += 1
-            self._paras_after.append(paras[k : k + LOOKAHEAD])
-        # their first four characters, where a Han character opens them (``join_gain``'s window)
-        self._heads_after = [
-            [u.text[:4] for u in after if "\u4e00" <= u.text[0] <= "\u9fff"] for after in self._paras_after
-        ]
-        self._shapes = [self._shape(u) for u in units]
-        self._ukeys = [self._unit_keys(i) for i in range(len(units))]
+        self._nxt = precompute.next_units(units)
+        self._body_next = precompute.body_next(units, self._nxt)
+        self._shapes = precompute.shapes(units, rules)
+        self._ukeys = precompute.unit_keys(units, self._shapes, self._nxt)
         self._uscores: list[list[float]] | None = None
+        self._gramsets: list[frozenset[str] | None] = [None] * len(units)  # when first asked for
+        self._paras_after = precompute.ParasAfter(units)
 
     @functools.cached_property
     def ufeats(self) -> list[Feats]:
@@ -125,117 +92,32 @@ class ScoredSegmenter(_Segmenter):
         return [unit_features(self, i) for i in range(len(self.units))]
 
     # ------------------------------------------------------------------ features
-    def _shape(self, unit: Unit) -> _Shape:
-        rules, text = self.rules, unit.text
-        phrases = text.split()
-        longest = max(map(len, phrases))
-        length = _len_bucket(len("".join(phrases)))
-        end = _end_class(text, rules)
-        commas = _commas(text)
-        first_pos = _edge_pos(text[:6], False)
-        first = text[0]
-        starts_cont = first in rules.continuation_starts
-        opener = text.startswith(rules.paragraph_openers)
-        dateline = rules.dateline.match(text) is not None
-        if starts_cont:
-            start = "cont"
-        elif opener:
-            start = "opener"
-        elif first in '“"':
-            start = "quote"
-        else:
-            start = "han" if "\u4e00" <= first <= "\u9fff" else "other"
-        own: OwnKey = (
-            unit.kind,
-            length,
-            end,
-            commas,
-            _edge_pos(text[-6:], True),
-            first_pos,
-            "。" in text,
-            unit.kind == "byline" and text[0] in "(（",  # (本报记者 X) printed after a body, not above one
-            starts_cont,
-            opener,
-            dateline,
-            unit.idx == 0,
-            _is_banner_word(text, rules.banners),
-            min(3, len(phrases)),
-            _len_bucket(longest),
-            len(phrases) >= 2 and longest <= 8,  # 奋进新征程 工会在行动: a banner's shape, not a headline's
-            "——" in text,
-            text.startswith("“") and text.rstrip(rules.closers).endswith(("。", "!", "?", "！", "？")),
-        )
-        return _Shape(
-            own,
-            length,
-            _len_bucket(len(text)),
-            end,
-            commas,
-            first_pos,
-            starts_cont,
-            opener,
-            dateline,
-            _short_first_clause(text),
-            _lm4(BOS, first),
-            start,
-        )
-
     def _cohesion(self, i: int, arts: Sequence[_Art]) -> list[float]:
         """Lexical cohesion of unit ``i`` with each of ``arts``: its trigrams that the article
         holds, each weighted by how few of ``arts`` hold it (a name or term of one article counts
         fully)."""
         grams = self._gramsets[i]
+        if grams is None:
+            grams = self._gramsets[i] = frozenset(self._grams(self.units[i].text))
         if not grams:
             return [0.0] * len(arts)
         common = [grams & a.trigrams for a in arts]  # C iterates the smaller of the two
-        if len([c for c in common if c]) <= 1:
+        held = [c for c in common if c]
+        if len(held) <= 1:
             return [float(len(c)) for c in common]
         seen: set[str] = set()
         shared: set[str] = set()
-        for c in common:
-            if c:
-                shared |= seen & c
-                seen |= c
+        for c in held:
+            shared |= seen & c
+            seen |= c
         if not shared:
             return [float(len(c)) for c in common]
-        holders = {g: sum(1 for c in common if g in c) for g in shared}
+        holders = {g: sum(1 for c in held if g in c) for g in shared}
         out = []
         for c in common:
             both = c & shared
             out.append(len(c) - len(both) + sum(1.0 / holders[g] for g in both))
         return out
-
-    def _next_unit(self, i: int) -> Unit | None:
-        return self._nxt[i]
-
-    def _unit_keys(self, i: int) -> UnitKeys:
-        unit, sh = self.units[i], self._shapes[i]
-        nxt = self._nxt[i]
-        reals = (sh.start_lm, 0.0, 0.0, 0.0)
-        nx_key: NextKey = None
-        nx_kind = nx2_kind = "none"
-        if nxt is not None:
-            after = self._nxt[nxt.idx]
-            if after is not None:
-                nx2_kind = "dateline" if self._shapes[after.idx].dateline else after.kind
-            nx = self._shapes[nxt.idx]
-            nx_kind = nxt.kind
-            nx_key = (
-                nx_kind,
-                nx.dateline,
-                nx.starts_cont,
-                nx.short_clause,
-                nx.opener,
-                nx.first_pos,
-                nx.raw_length,
-                nx.end,
-                nx.commas,
-            )
-            reals = (sh.start_lm, join_gain(unit.text, nxt.text), _lm4(unit.text[-1], nxt.text[0]), nx.start_lm)
-        pv = self._shapes[i - 1] if i > 0 else None
-        pos_pair = f"{sh.own[4]}>{self._shapes[nxt.idx].first_pos if nxt is not None else 'none'}"
-        ctx: ContextKey = (unit.kind, sh.end, sh.length, nx_kind, nx2_kind, pv and pv.own[0], pv and pv.end, pos_pair)
-        return sh.own, nx_key, ctx, reals
 
     def _art_state(self, art: _Art) -> _ArtState:
         """What does not depend on the unit: (features, last paragraph cut, last unit's index, the
@@ -257,7 +139,9 @@ class ScoredSegmenter(_Segmenter):
             f["byline_only"] = 1.0
         if art.byline is not None:
             f["has_byline"] = 1.0
-        last_idx = max(u.idx for u in art.title_units + art.body_units)
+        # units join articles in page order, so each list ends with its latest unit
+        titles, body = art.title_units, art.body_units
+        last_idx = body[-1].idx if not titles else titles[-1].idx if not body else max(titles[-1].idx, body[-1].idx)
         state = self._states[id(art)] = (f, cut, last_idx, self.model.static_scores(f))
         return state
 
@@ -265,12 +149,14 @@ class ScoredSegmenter(_Segmenter):
         """The best join evidence of a cut paragraph ending ``last`` with the paragraphs after unit
         ``i`` (the next ``LOOKAHEAD``)."""
         tail = last[-4:]
-        heads = self._heads_after[i]
-        if not heads or not "\u4e00" <= tail[-1:] <= "\u9fff":
+        if not "\u4e00" <= tail[-1:] <= "\u9fff":
+            return 0.0
+        heads, looked_at = self._paras_after.heads(i)
+        if not heads:
             return 0.0
         best = max([_gain(tail, head) for head in heads])
         # a paragraph that does not open with a Han character scores 0 (``join_gain``)
-        return best if best >= 0.0 or len(heads) == len(self._paras_after[i]) else 0.0
+        return best if best >= 0.0 or len(heads) == looked_at else 0.0
 
     def _two_decks(self, unit: Unit) -> bool:
         """A title line printed as two decks (主题——副题, decks split by a wide space)."""
@@ -434,20 +320,20 @@ class ScoredSegmenter(_Segmenter):
     def _window(self) -> list[_Art]:
         """The articles a unit may join: the most recent ones, and older ones still waiting for
         something (a cut paragraph, a title) — bounded, so time stays linear."""
-        key = (id(self.last), len(self.arts))  # the window changes only between units
-        if self._win_key == key:
-            return self._win
-        self._win_key, self._win = key, self._window_now()
+        # it changes when an article is added, or when one of its older articles changes (``run``
+        # drops the key then): an article changes only by the unit that makes it the current one
+        if self._win_key != len(self.arts):
+            self._win_key, self._win = len(self.arts), self._window_now()
         return self._win
 
     def _window_now(self) -> list[_Art]:
         recent, arts = self._recent, self.arts
         if len(arts) <= recent:
+            self._win_old = set()
             return arts[:]
-        states = self._states
-        waiting = [
-            a for a in arts[-3 * recent : -recent] if not a.title_units or (states.get(id(a)) or self._art_state(a))[1]
-        ]
+        states, older = self._states, arts[-3 * recent : -recent]
+        self._win_old = {id(a) for a in older}
+        waiting = [a for a in older if not a.title_units or (states.get(id(a)) or self._art_state(a))[1]]
         return waiting[-recent:] + arts[-recent:]
 
     # ------------------------------------------------------------------ decoding
@@ -462,7 +348,7 @@ class ScoredSegmenter(_Segmenter):
             if unit.kind in RULE_KINDS:
                 getattr(self, f"_on_{unit.kind}")(i, unit)
                 self.prev_action, self.prev_art = unit.kind, None
-            elif unit.kind in ("para", "title") and _is_banner_word(unit.text, self.rules.banners):
+            elif unit.kind in ("para", "title") and self._shapes[i].own[12]:  # ``_is_banner_word``
                 # the paper's configuration names its recurring banners: decided by the configuration
                 self.blocks.append(_Blk(BlockKind.BANNER, [unit]))
                 self.prev_action, self.prev_art = "banner", None
@@ -485,6 +371,8 @@ class ScoredSegmenter(_Segmenter):
                 self.apply(unit, *self.decide(i, unit))
             if self.cur is not None:  # every handler that changes an article makes it the current one
                 self._states.pop(id(self.cur), None)
+                if id(self.cur) in self._win_old:
+                    self._win_key = None
             self.last = unit
 
     def apply(self, unit: Unit, action: str, art: _Art | None) -> None:

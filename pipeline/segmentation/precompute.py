@@ -1,0 +1,247 @@
+"""What the scored segmenter reads of a page before it decodes: every unit's shape (``_Shape``), the
+unit that follows it, and the keys of its features (``UnitKeys``). One pass per list, the
+evidence helpers (``_end_class``, ``_commas``, ``_is_banner_word``, ``_short_first_clause``, …)
+written out in the loop: the same values as calling them, without a call per unit and feature."""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from collections.abc import Sequence
+from itertools import repeat
+from operator import add, itemgetter
+
+from pipeline.segmentation.charlm import BOS
+from pipeline.segmentation.evidence import (
+    _LEN_BUCKETS,
+    ContextKey,
+    NextKey,
+    OwnKey,
+    UnitKeys,
+    _edge_pos,
+    _gain,
+    _lm4,
+    _Shape,
+)
+from pipeline.segmentation.model import LOOKAHEAD, TITLE_HOPS
+from pipeline.segmentation.rules import SegmentationRules
+from pipeline.segmentation.units import Unit, ends_sentence
+
+_QUOTE_ENDS = ("。", "!", "?", "！", "？")
+_SHORT_CLAUSE = re.compile("[,，]")  # ``_short_first_clause``: a comma in the first five characters
+_new_shape = functools.partial(tuple.__new__, _Shape)
+
+
+def next_units(units: Sequence[Unit]) -> list[Unit | None]:
+    """The next unit that is not a caption or an editor note (those sit anywhere in the flow)."""
+    nxt: list[Unit | None] = [None] * len(units)
+    following: Unit | None = None
+    for unit in reversed(units):
+        nxt[unit.idx] = following
+        if unit.kind not in ("caption", "editor"):
+            following = unit
+    return nxt
+
+
+def body_next(units: Sequence[Unit], nxt: Sequence[Unit | None]) -> list[Unit | None]:
+    """The paragraph a title-like line heads: the next unit, past at most ``TITLE_HOPS`` more title lines."""
+    out: list[Unit | None] = []
+    for unit in units:
+        after, hops = nxt[unit.idx], 0
+        while after is not None and after.kind == "title" and hops < TITLE_HOPS:
+            after, hops = nxt[after.idx], hops + 1
+        out.append(after if after is not None and after.kind == "para" else None)
+    return out
+
+
+@functools.cache
+def _banner_lines(banners: tuple[str, ...]) -> tuple[str, ...]:
+    """``_is_banner_word``'s banner phrases, spaced as it compares them."""
+    return tuple(f" {' '.join(b.split())} " for b in banners)
+
+
+def _end_classes(texts: list[str], lasts: list[str], rules: SegmentationRules) -> list[str]:
+    """``_end_class`` of every text (none is empty), by its last character; a closer (”, ）) needs the text."""
+    classes: dict[str, str | None] = {}
+    for last in set(lasts):
+        if last in rules.sentence_end:
+            classes[last] = "stop"
+        elif last in rules.closers:
+            classes[last] = None
+        elif last in ",，、;；:：":
+            classes[last] = "comma"
+        elif last.isdigit():
+            classes[last] = "digit"
+        else:
+            classes[last] = "han" if "\u4e00" <= last <= "\u9fff" else "other"
+    out = list(map(classes.__getitem__, lasts))
+    if None in classes.values():
+        for k, cls in enumerate(out):
+            if cls is None:
+                out[k] = "close_stop" if ends_sentence(texts[k], rules) else "close"
+    return out  # type: ignore[return-value]
+
+
+def shapes(units: Sequence[Unit], rules: SegmentationRules) -> list[_Shape]:
+    """Every unit's ``_Shape`` (what the scored segmenter's features read of it), a column at a time."""
+    n = len(units)
+    texts = [u.text for u in units]
+    kinds = [u.kind for u in units]
+    firsts = list(map(itemgetter(0), texts))
+    lasts = list(map(itemgetter(-1), texts))
+    phrases = list(map(str.split, texts))
+    n_phrases = list(map(len, phrases))
+    longest = [max(map(len, p)) for p in phrases]
+    bucket = (*_LEN_BUCKETS, "long")  # ``_len_bucket``: a length past 80 is "long"
+    lengths = list(map(bucket.__getitem__, map(min, map(len, map("".join, phrases)), repeat(81))))
+    raw_lengths = list(map(bucket.__getitem__, map(min, map(len, texts), repeat(81))))
+    ends = _end_classes(texts, lasts, rules)
+    count = str.count
+    commas = list(  # ``_commas``
+        map(
+            min,
+            map(
+                add,
+                map(add, map(count, texts, repeat(",")), map(count, texts, repeat("，"))),
+                map(add, map(count, texts, repeat(";")), map(count, texts, repeat("；"))),
+            ),
+            repeat(2),
+        )
+    )
+    first_pos = list(map(_edge_pos, map(itemgetter(slice(None, 6)), texts), repeat(False)))
+    last_pos = list(map(_edge_pos, map(itemgetter(slice(-6, None)), texts), repeat(True)))
+    starts_cont = list(map(rules.continuation_starts.__contains__, firsts))
+    openers = list(map(str.startswith, texts, repeat(rules.paragraph_openers)))
+    datelines = list(map(bool, map(rules.dateline.match, texts)))
+    starts = [
+        "cont"
+        if cont
+        else "opener"
+        if opener
+        else "quote"
+        if first in '“"'
+        else "han"
+        if "\u4e00" <= first <= "\u9fff"
+        else "other"
+        for first, cont, opener in zip(firsts, starts_cont, openers, strict=True)
+    ]
+    if rules.banners:  # ``_is_banner_word``
+        banner_lines = _banner_lines(rules.banners)
+        banners = [any(b in line for b in banner_lines) for line in (f" {' '.join(p)} " for p in phrases)]
+    else:
+        banners = [False] * n
+    quotes = [False] * n  # “…。” a quoted sentence
+    for k, first in enumerate(firsts):
+        if first == "“":
+            quotes[k] = texts[k].rstrip(rules.closers).endswith(_QUOTE_ENDS)
+    own: list[OwnKey] = list(
+        zip(
+            kinds,
+            lengths,
+            ends,
+            commas,
+            last_pos,
+            first_pos,
+            map(str.__contains__, texts, repeat("。")),
+            [
+                kind == "byline" and first in "(（" for kind, first in zip(kinds, firsts, strict=True)
+            ],  # (本报记者 X) after a body
+            starts_cont,
+            openers,
+            datelines,
+            [u.idx == 0 for u in units],
+            banners,
+            map(min, n_phrases, repeat(3)),
+            map(bucket.__getitem__, map(min, longest, repeat(81))),
+            [
+                p >= 2 and m <= 8 for p, m in zip(n_phrases, longest, strict=True)
+            ],  # 奋进新征程 工会在行动: a banner's shape
+            map(str.__contains__, texts, repeat("——")),
+            quotes,
+            strict=True,
+        )
+    )
+    short_clauses = list(map(bool, map(_SHORT_CLAUSE.search, texts, repeat(0), repeat(5))))
+    return list(
+        map(
+            _new_shape,
+            zip(
+                own,
+                lengths,
+                raw_lengths,
+                ends,
+                commas,
+                first_pos,
+                starts_cont,
+                openers,
+                datelines,
+                short_clauses,
+                map(_lm4, repeat(BOS), firsts),
+                starts,
+                strict=True,
+            ),
+        )
+    )
+
+
+def unit_keys(units: Sequence[Unit], shapes: Sequence[_Shape], nxt: Sequence[Unit | None]) -> list[UnitKeys]:
+    """Every unit's feature keys: its own shape, the next unit's, their context, the real values."""
+    # the next-unit key of a unit is the same wherever it is the next one
+    nx_keys: list[NextKey] = [
+        (u.kind, s.dateline, s.starts_cont, s.short_clause, s.opener, s.first_pos, s.raw_length, s.end, s.commas)
+        for u, s in zip(units, shapes, strict=True)
+    ]
+    gain, lm4 = _gain, _lm4
+    out: list[UnitKeys] = []
+    pv: _Shape | None = None
+    for unit, sh, after1 in zip(units, shapes, nxt, strict=True):
+        text = unit.text
+        if after1 is None:
+            nx_key: NextKey = None
+            nx_kind = nx2_kind = "none"
+            reals = (sh.start_lm, 0.0, 0.0, 0.0)
+            pos_pair = f"{sh.own[4]}>none"
+        else:
+            j = after1.idx
+            after2 = nxt[j]
+            nx2_kind = "none" if after2 is None else ("dateline" if shapes[after2.idx].dateline else after2.kind)
+            nx = shapes[j]
+            nx_key, nx_kind, other = nx_keys[j], after1.kind, after1.text
+            tail, head = text[-4:], other[:4]  # ``join_gain``
+            g = gain(tail, head) if "\u4e00" <= tail[-1] <= "\u9fff" and "\u4e00" <= head[0] <= "\u9fff" else 0.0
+            reals = (sh.start_lm, g, lm4(text[-1], other[0]), nx.start_lm)
+            pos_pair = f"{sh.own[4]}>{nx.first_pos}"
+        ctx: ContextKey = (
+            unit.kind,
+            sh.end,
+            sh.length,
+            nx_kind,
+            nx2_kind,
+            None if pv is None else pv.own[0],
+            None if pv is None else pv.end,
+            pos_pair,
+        )
+        out.append((sh.own, nx_key, ctx, reals))
+        pv = sh
+    return out
+
+
+class ParasAfter:
+    """The ``LOOKAHEAD`` paragraphs after a unit, and the first four characters of those that open
+    with a Han character (``join_gain``'s window), found when first asked for."""
+
+    def __init__(self, units: Sequence[Unit]) -> None:
+        self._paras = [u for u in units if u.kind == "para"]
+        self._idx = [u.idx for u in self._paras]
+        self._memo: dict[int, tuple[list[str], int]] = {}
+
+    def heads(self, i: int) -> tuple[list[str], int]:
+        """(the heads, how many paragraphs were looked at) after unit ``i``."""
+        found = self._memo.get(i)
+        if found is None:
+            k = bisect.bisect_right(self._idx, i)
+            after = self._paras[k : k + LOOKAHEAD]
+            heads = [u.text[:4] for u in after if "\u4e00" <= u.text[0] <= "\u9fff"]
+            found = self._memo[i] = (heads, len(after))
+        return found
