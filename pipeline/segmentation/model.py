@@ -189,17 +189,22 @@ class Model:
         once per model (memoised), the real values in one product."""
         if not page:
             return []
-        memo, table, width = self._unit_memo, self._unit, len(ACTIONS)
+        from itertools import chain
+        from operator import itemgetter
+
+        memo, table, width, n_units = self._unit_memo, self._unit, len(ACTIONS), len(page)
         groups = ((own_indicators, memo[0]), (next_indicators, memo[1]), (context_indicators, memo[2]))
-        parts: list[list[tuple[float, ...]]] = [[], [], []]
-        for keys in page:
-            for n, (indicators, seen) in enumerate(groups):
-                row = seen.get(keys[n])
+        parts = []
+        for n, (indicators, seen) in enumerate(groups):
+            rows = []
+            for key in map(itemgetter(n), page):
+                row = seen.get(key)
                 if row is None:
-                    row = seen[keys[n]] = self._columns(table, indicators(keys[n]), width)  # type: ignore[operator]
-                parts[n].append(row)
-        reals = np.array([keys[3] for keys in page])
-        total = np.array(parts[0]) + np.array(parts[1]) + np.array(parts[2]) + reals @ self._unit_reals
+                    row = seen[key] = self._columns(table, indicators(key), width)  # type: ignore[operator]
+                rows.append(row)
+            parts.append(np.fromiter(chain.from_iterable(rows), float, n_units * width).reshape(n_units, width))
+        reals = np.fromiter(chain.from_iterable(map(itemgetter(3), page)), float, n_units * 4).reshape(n_units, 4)
+        total = parts[0] + parts[1] + parts[2] + reals @ self._unit_reals
         return cast("list[list[float]]", total.tolist())
 
     def static_scores(self, feats: Feats) -> tuple[float, ...]:

@@ -71,6 +71,7 @@ class ScoredSegmenter(_Segmenter):
         self.prev_action = "start"
         self.prev_art: _Art | None = None
         self._states: dict[int, _ArtState] = {}  # by id(article); dropped when the article changes
+        self._art_feats: dict[tuple[bool, bool, bool, str], tuple[Feats, tuple[float, ...]]] = {}
         self._recent = rules.scored_window
         self._win_key: int | None = None  # len(self.arts) when ``_win`` was found
         self._win: list[_Art] = []
@@ -112,11 +113,11 @@ class ScoredSegmenter(_Segmenter):
             seen |= c
         if not shared:
             return [float(len(c)) for c in common]
-        holders = {g: sum(1 for c in held if g in c) for g in shared}
-        out = []
+        holders = {g: sum([g in c for c in held]) for g in shared}
+        out: list[float] = []
         for c in common:
-            both = c & shared
-            out.append(len(c) - len(both) + sum(1.0 / holders[g] for g in both))
+            both = c & shared if c else c
+            out.append(len(c) - len(both) + sum([1.0 / holders[g] for g in both]) if both else len(c))
         return out
 
     def _art_state(self, art: _Art) -> _ArtState:
@@ -125,24 +126,27 @@ class ScoredSegmenter(_Segmenter):
         state = self._states.get(id(art))
         if state is not None:
             return state
-        rules = self.rules
-        f: Feats = {"has_title" if art.title_units else "no_title": 1.0}
-        cut = False
-        if art.paragraphs:
-            f["has_body"] = 1.0
-            last = art.paragraphs[-1]
-            if not ends_sentence(last, rules):
-                cut = True
-                f["last_cut"] = 1.0
-                f[f"last_end:{_end_class(last, rules)}"] = 1.0
-        elif art.byline is not None:
-            f["byline_only"] = 1.0
-        if art.byline is not None:
-            f["has_byline"] = 1.0
+        paragraphs, byline = art.paragraphs, art.byline is not None
+        cut = bool(paragraphs) and not ends_sentence(paragraphs[-1], self.rules)
+        # the features (and their scores) are one of a few: found once per page
+        key = (bool(art.title_units), bool(paragraphs), byline, _end_class(paragraphs[-1], self.rules) if cut else "")
+        found = self._art_feats.get(key)
+        if found is None:
+            f: Feats = {"has_title" if art.title_units else "no_title": 1.0}
+            if paragraphs:
+                f["has_body"] = 1.0
+                if cut:
+                    f["last_cut"] = 1.0
+                    f[f"last_end:{key[3]}"] = 1.0
+            elif byline:
+                f["byline_only"] = 1.0
+            if byline:
+                f["has_byline"] = 1.0
+            found = self._art_feats[key] = (f, self.model.static_scores(f))
         # units join articles in page order, so each list ends with its latest unit
         titles, body = art.title_units, art.body_units
         last_idx = body[-1].idx if not titles else titles[-1].idx if not body else max(titles[-1].idx, body[-1].idx)
-        state = self._states[id(art)] = (f, cut, last_idx, self.model.static_scores(f))
+        state = self._states[id(art)] = (found[0], cut, last_idx, found[1])
         return state
 
     def _best_join(self, last: str, i: int) -> float:
@@ -313,9 +317,10 @@ class ScoredSegmenter(_Segmenter):
         if self._shapes[i].dateline:
             return None
         known = self._states
-        if any((known.get(id(a)) or self._art_state(a))[1] for a in self._window() if a is not cur):
-            return None
-        return "pjoin" if (known.get(id(cur)) or self._art_state(cur))[1] else "pnew"
+        for a in self._window():
+            if a is not cur and (known.get(id(a)) or self._art_state(a))[1]:
+                return None
+        return "pnew" if ends_sentence(cur.paragraphs[-1], self.rules) else "pjoin"  # is it cut?
 
     def _window(self) -> list[_Art]:
         """The articles a unit may join: the most recent ones, and older ones still waiting for
