@@ -10,7 +10,7 @@ import functools
 import re
 from collections.abc import Sequence
 from itertools import repeat
-from operator import add, itemgetter
+from operator import itemgetter
 
 from pipeline.segmentation.charlm import BOS
 from pipeline.segmentation.evidence import (
@@ -29,6 +29,7 @@ from pipeline.segmentation.rules import SegmentationRules
 from pipeline.segmentation.units import Unit, ends_sentence
 
 _QUOTE_ENDS = ("。", "!", "?", "！", "？")
+_COMMAS = re.compile("[,，;；]")
 _SHORT_CLAUSE = re.compile("[,，]")  # ``_short_first_clause``: a comma in the first five characters
 _new_shape = functools.partial(tuple.__new__, _Shape)
 
@@ -93,22 +94,11 @@ def shapes(units: Sequence[Unit], rules: SegmentationRules) -> list[_Shape]:
     phrases = list(map(str.split, texts))
     n_phrases = list(map(len, phrases))
     longest = [max(map(len, p)) for p in phrases]
-    bucket = (*_LEN_BUCKETS, "long")  # ``_len_bucket``: a length past 80 is "long"
-    lengths = list(map(bucket.__getitem__, map(min, map(len, map("".join, phrases)), repeat(81))))
-    raw_lengths = list(map(bucket.__getitem__, map(min, map(len, texts), repeat(81))))
+    bucket = _LEN_BUCKETS  # ``_len_bucket``: a length past 80 is "long"
+    lengths = [bucket[m] if m <= 80 else "long" for m in map(len, map("".join, phrases))]
+    raw_lengths = [bucket[m] if m <= 80 else "long" for m in map(len, texts)]
     ends = _end_classes(texts, lasts, rules)
-    count = str.count
-    commas = list(  # ``_commas``
-        map(
-            min,
-            map(
-                add,
-                map(add, map(count, texts, repeat(",")), map(count, texts, repeat("，"))),
-                map(add, map(count, texts, repeat(";")), map(count, texts, repeat("；"))),
-            ),
-            repeat(2),
-        )
-    )
+    commas = [m if m < 2 else 2 for m in map(len, map(_COMMAS.findall, texts))]  # ``_commas``
     first_pos = list(map(_edge_pos, map(itemgetter(slice(None, 6)), texts), repeat(False)))
     last_pos = list(map(_edge_pos, map(itemgetter(slice(-6, None)), texts), repeat(True)))
     starts_cont = list(map(rules.continuation_starts.__contains__, firsts))
@@ -152,8 +142,8 @@ def shapes(units: Sequence[Unit], rules: SegmentationRules) -> list[_Shape]:
             datelines,
             [u.idx == 0 for u in units],
             banners,
-            map(min, n_phrases, repeat(3)),
-            map(bucket.__getitem__, map(min, longest, repeat(81))),
+            [m if m < 3 else 3 for m in n_phrases],
+            [bucket[m] if m <= 80 else "long" for m in longest],
             [
                 p >= 2 and m <= 8 for p, m in zip(n_phrases, longest, strict=True)
             ],  # 奋进新征程 工会在行动: a banner's shape
