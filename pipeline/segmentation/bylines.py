@@ -22,16 +22,32 @@ def parse_credits(text: str, rules: SegmentationRules) -> tuple[list[str], list[
     """ "记者何远舟 通讯员孙岚" -> (reporters, correspondents, first outlet, first role)."""
     reporters: list[str] = []
     correspondents: list[str] = []
-    pattern = re.compile(rf"(?P<outlet>{rules.outlet_pattern})?(?P<role>{rules.roles_re})")
+    pattern = re.compile(rf"(?P<outlet>{rules.outlet_pattern})?{rules.role_qualifier}(?P<role>{rules.roles_re})")
     matches = list(pattern.finditer(text))
     first_outlet = matches[0].group("outlet") if matches else None
     first_role = matches[0].group("role") if matches else None
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        names = [n for n in _SPLIT_NAMES.split(text[m.end() : end].strip(" ()（）")) if n]
+        names = _names(text[m.end() : end].strip(" ()（）"))
         target = correspondents if m.group("role") in rules.correspondent_roles else reporters
         target.extend(names)
     return reporters, correspondents, first_outlet, first_role
+
+
+def _names(text: str) -> list[str]:
+    """The names of a credit, "张三 李四" / "张三、李四"; a two-character name padded to the width
+    of three ("张 三") is one name."""
+    parts = [n for n in _SPLIT_NAMES.split(text) if n]
+    names: list[str] = []
+    k = 0
+    while k < len(parts):
+        if len(parts[k]) == 1 and k + 1 < len(parts) and len(parts[k + 1]) == 1:
+            names.append(parts[k] + parts[k + 1])
+            k += 2
+        else:
+            names.append(parts[k])
+            k += 1
+    return names
 
 
 def parse_dateline(text: str, rules: SegmentationRules) -> tuple[Byline, int] | None:

@@ -31,6 +31,8 @@ class SegmentationRules(BaseModel):
     reporter_roles: tuple[str, ...]
     correspondent_roles: tuple[str, ...]
     name_pattern: str
+    role_qualifier: str = ""
+    credit_prefix: str = ""
     caption_credit: str
     caption_other: tuple[str, ...]
     continuation_marker: str
@@ -72,15 +74,16 @@ class SegmentationRules(BaseModel):
     def dateline(self) -> re.Pattern[str]:
         # 本报讯 / 本报北京11月3日电 / 新华社北京6月1日电, optionally "(记者X 通讯员Y)"
         return re.compile(
-            rf"^[{re.escape(self.decorations)}]?\s*(?P<head>本报讯|本报[^\s（(，,。]{{1,16}}?[讯电]|{self.outlet_pattern}[^\s（(，,。]{{0,16}}?电)"
+            rf"^[{re.escape(self.decorations)}]?\s*据?(?P<head>本报讯|本报[^\s（(，,。]{{1,16}}?[讯电]|{self.outlet_pattern}[^\s（(，,。]{{0,16}}?电)"
             r"\s*(?:[（(](?P<credits>[^）)]{0,80})[）)])?\s*"
         )
 
     @functools.cached_property
     def standalone_byline(self) -> re.Pattern[str]:
         name = self.name_pattern
-        credit = rf"(?:{self.outlet_pattern})?(?:{self.roles_re})\s*{name}(?:[\s、，,]+{name})*"
-        return re.compile(rf"^[{re.escape(self.decorations)}]?\s*[（(]?\s*{credit}(?:\s+{credit})*\s*[)）]?$")
+        credit = rf"(?:{self.outlet_pattern})?{self.role_qualifier}(?:{self.roles_re})\s*{name}(?:[\s、，,]+{name})*"
+        opening = rf"^[{re.escape(self.decorations)}]?\s*[（(]?\s*{self.credit_prefix}"
+        return re.compile(rf"{opening}{credit}(?:\s+{credit})*\s*[)）]?$")
 
     @functools.cached_property
     def caption_credit_re(self) -> re.Pattern[str]:

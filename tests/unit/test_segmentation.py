@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -63,6 +64,35 @@ def test_bylines() -> None:
     other = parse_standalone_byline("东海日报记者 王春生", R)
     assert other is not None and other.kind == "东海日报"
     assert parse_standalone_byline("记者节里的坚守与担当", R) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "reporters", "correspondents"),
+    [
+        ("本报记者 苏 岩", "本报记者", ["苏岩"], []),  # a two-character name padded to three
+        ("本报记者\u3000苏\u3000岩 本报通讯员 田野", "本报记者", ["苏岩"], ["田野"]),
+        ("文/图 本报记者 韩雪", "本报记者", ["韩雪"], []),
+        ("图／文 记者 韩雪", "本报记者", ["韩雪"], []),
+        ("东海日报全媒体记者 王春生", "东海日报", ["王春生"], []),
+        ("东海日报·东海网记者 王春生 柯远", "东海日报·东海网", ["王春生", "柯远"], []),
+        ("本报驻江川记者 韩雪", "本报记者", ["韩雪"], []),
+        ("■本报首席记者 韩雪 实习生 田野", "本报记者", ["韩雪", "田野"], []),
+    ],
+)
+def test_byline_conventions_of_other_papers(
+    line: str, kind: str, reporters: list[str], correspondents: list[str]
+) -> None:
+    got = parse_standalone_byline(line, R)
+    assert got is not None and (got.kind, got.reporters, got.correspondents) == (kind, reporters, correspondents)
+
+
+def test_datelines_of_other_papers_and_lines_that_only_look_like_credits() -> None:
+    b, start = parse_dateline("据新华社北京11月3日电 国家统计局3日发布……", R) or (None, 0)
+    assert b is not None and b.kind == "新华社" and start == len("据新华社北京11月3日电 ")
+    b2, _ = parse_dateline("本报讯（记者 苏 岩）近日,……", R) or (None, 0)
+    assert b2 is not None and b2.reporters == ["苏岩"]
+    for title in ("文化强国建设 文艺工作者在行动", "图说新闻", "记者节里的坚守与担当", "文明城市创建进行时"):
+        assert parse_standalone_byline(title, R) is None
 
 
 def test_caption_credit_and_decks() -> None:
