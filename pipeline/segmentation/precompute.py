@@ -93,7 +93,7 @@ def shapes(units: Sequence[Unit], rules: SegmentationRules) -> list[_Shape]:
     lasts = list(map(itemgetter(-1), texts))
     phrases = list(map(str.split, texts))
     n_phrases = list(map(len, phrases))
-    longest = [max(map(len, p)) for p in phrases]
+    longest = [len(p[0]) if len(p) == 1 else max(map(len, p)) for p in phrases]
     bucket = _LEN_BUCKETS  # ``_len_bucket``: a length past 80 is "long"
     lengths = [bucket[m] if m <= 80 else "long" for m in map(len, map("".join, phrases))]
     raw_lengths = [bucket[m] if m <= 80 else "long" for m in map(len, texts)]

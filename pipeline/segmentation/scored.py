@@ -103,16 +103,16 @@ class ScoredSegmenter(_Segmenter):
         if not grams:
             return [0.0] * len(arts)
         common = [grams & a.trigrams for a in arts]  # C iterates the smaller of the two
-        held = [c for c in common if c]
+        held = list(filter(None, common))
         if len(held) <= 1:
-            return [float(len(c)) for c in common]
+            return list(map(float, map(len, common)))
         seen: set[str] = set()
         shared: set[str] = set()
         for c in held:
             shared |= seen & c
             seen |= c
         if not shared:
-            return [float(len(c)) for c in common]
+            return list(map(float, map(len, common)))
         holders = {g: sum([g in c for c in held]) for g in shared}
         out: list[float] = []
         for c in common:
@@ -202,10 +202,13 @@ class ScoredSegmenter(_Segmenter):
         body = self._body_next[i]
         body_frag = body is not None and (shapes[body.idx].short_clause or shapes[body.idx].starts_cont)
         ahead = body is not None and kind in ("title", "para") and len(text) <= 48
-        nx_affs = self._cohesion(body.idx, arts) if ahead else [0.0] * len(arts)  # type: ignore[union-attr]
         opens_story = self._opens_story(nxt)
-        aff_top, aff_total = max(affs, default=0.0), sum(affs) or 1.0
-        nx_top, nx_total = max(nx_affs, default=0.0), sum(nx_affs) or 1.0
+        aff_top, aff_total = max(affs), sum(affs) or 1.0
+        if ahead:
+            nx_affs = self._cohesion(body.idx, arts)  # type: ignore[union-attr]
+            nx_top, nx_total = max(nx_affs), sum(nx_affs) or 1.0
+        else:
+            nx_affs, nx_top, nx_total = [0.0] * len(arts), 0.0, 1.0
         cuts = [st[1] for st in states].count(True)
         dateline, start = shape.dateline, shape.start
         last_unit, cur, latest = self.last, self.cur, self.arts[-1]
