@@ -10,6 +10,7 @@ from pipeline.evaluation.golden import render
 from pipeline.segmentation import segment_page
 from pipeline.segmentation.bylines import assign_decks, parse_caption, parse_dateline, parse_standalone_byline
 from pipeline.segmentation.rules import DEFAULT_RULES as R
+from pipeline.segmentation.units import classify, split_units
 from tests.conftest import ROOT
 
 FEATURE_SPLIT = """
@@ -93,6 +94,13 @@ def test_datelines_of_other_papers_and_lines_that_only_look_like_credits() -> No
     assert b2 is not None and b2.reporters == ["苏岩"]
     for title in ("文化强国建设 文艺工作者在行动", "图说新闻", "记者节里的坚守与担当", "文明城市创建进行时"):
         assert parse_standalone_byline(title, R) is None
+
+
+def test_editor_lines_as_other_papers_print_them() -> None:
+    for line in ("本版责编：韩雪 版式：田野", "责编：韩雪", "版式设计：田野", "美术编辑：柯远"):
+        assert classify(split_units(line, R)[0], R) == "editor", line
+    for title in ("版式改革让读者耳目一新", "制图师傅的一天", "编辑部里的年轻人"):
+        assert classify(split_units(title, R)[0], R) == "title", title
 
 
 def test_caption_credit_and_decks() -> None:
