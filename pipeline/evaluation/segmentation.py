@@ -115,6 +115,72 @@ def score_page(name: str, page: GoldenPage, got: PageSplit, scores: SegScores) -
         scores.errors.append(f"{name}: missed {kind} block")
 
 
+@dataclass
+class ReaderScores:
+    """Scores as a reader of the result counts them (the criteria of the real-page scorer in
+    ``../shared/eval``): an article is found when it covers the gold article's non-space characters
+    with Jaccard >= 0.8 (pairs taken best first); its headline is right when the headline alone or
+    all its decks read the same; its body when the paragraphs' text, section heads left out, reads
+    the same; its byline when the reporters are the same (articles with reporters only)."""
+
+    gold: int = 0
+    predicted: int = 0
+    found: int = 0
+    headline_ok: int = 0
+    body_ok: int = 0
+    with_reporters: int = 0
+    reporters_ok: int = 0
+
+    def add(self, text: str, gold: PageSplit, got: PageSplit) -> None:
+        gold_sets = [_chars(a.spans, text) for a in gold.articles]
+        got_sets = [_chars(a.spans, text) for a in got.articles]
+        pairs = sorted(
+            (
+                (len(g & p) / len(g | p), gi, pi)
+                for gi, g in enumerate(gold_sets)
+                for pi, p in enumerate(got_sets)
+                if g and p and len(g & p) >= 0.8 * len(g | p)
+            ),
+            reverse=True,
+        )
+        match: dict[int, int] = {}
+        for _, gi, pi in pairs:
+            if gi not in match and pi not in match.values():
+                match[gi] = pi
+        self.gold += len(gold_sets)
+        self.predicted += len(got_sets)
+        self.found += len(match)
+        for gi, want in enumerate(gold.articles):
+            reporters = want.byline.reporters if want.byline else []
+            self.with_reporters += bool(reporters)
+            if gi not in match:
+                continue
+            have = got.articles[match[gi]]
+            if _norm(have.headline or "") == _norm(want.headline or "") or _decks(have) == _decks(want):
+                self.headline_ok += 1
+            heads = {_norm(s.text) for s in want.subheads + have.subheads}
+            if "".join(x for x in map(_norm, have.paragraphs) if x not in heads) == _body(want):
+                self.body_ok += 1
+            if reporters and have.byline and list(map(_norm, have.byline.reporters)) == list(map(_norm, reporters)):
+                self.reporters_ok += 1
+
+    def as_dict(self) -> dict[str, float]:
+        p = self.found / self.predicted if self.predicted else 0.0
+        r = self.found / self.gold if self.gold else 0.0
+        g = self.gold or 1
+        return {
+            "articles_gold": self.gold,
+            "article_f1": round(SegScores._f1(p, r), 4),
+            "headline": round(self.headline_ok / g, 4),
+            "body_exact": round(self.body_ok / g, 4),
+            "byline": round(self.reporters_ok / (self.with_reporters or 1), 4),
+        }
+
+
+def _decks(a: Article) -> str:
+    return _norm("".join(x or "" for x in _title(a)))
+
+
 def golden_pages(roots: Iterable[Path]) -> list[Path]:
     return sorted(p for root in roots for p in root.rglob("*.page"))
 
