@@ -1,20 +1,26 @@
 """jieba's part-of-speech HMM decoder, same results, less work.
 
 jieba.posseg decodes runs of characters it does not know (most often names) with a Viterbi over
-~250 (boundary, tag) states, and for every state it scores *every* previous state — including the
-ones that have no transition into it (score -inf, never the maximum). That inner loop is most of
-the time of POS tagging (docs/benchmarks.md). Here each state only scores the previous states
-that can reach it, without building a generator and a tuple per pair. The arithmetic is the same
-expression in the same order (``V + trans + emit``) and ties break the same way (largest previous
-state), so the route is identical; ``tests/unit/test_viterbi.py`` checks it against jieba's
-decoder on every sample and golden text and on random strings.
+~250 (boundary, tag) states, and for every state it scores *every* previous state in a Python
+generator of tuples. That inner loop is most of the time of POS tagging (docs/benchmarks.md) and of
+the scored segmenter's edge-word tags on pages it has not seen. Here one step is a few array
+operations on the (previous states x states allowed for the character) block of the transition
+matrix, a missing transition being -inf as in jieba (``trans_p[y0].get(y, MIN_INF)``). Each element
+is the same float expression in the same order (``V + trans + emit``: IEEE additions, so the same
+bits), and ties break the same way: states are numbered in *descending* order, so ``argmax`` (the
+first maximum) picks the largest previous state, as jieba's ``max`` over ``(score, state)`` tuples
+does. ``tests/unit/test_viterbi.py`` checks the route against jieba's decoder on every sample and
+golden text and on random strings.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from jieba.posseg import (
     POSTokenizer,
     char_state_tab_P,
@@ -32,57 +38,71 @@ from jieba.posseg import (
 from jieba.posseg.viterbi import MIN_FLOAT, MIN_INF
 
 State = tuple[str, str]
+Ints = npt.NDArray[np.intp]
+Floats = npt.NDArray[np.float64]
+
+_STATES: list[State] = sorted(trans_P, reverse=True)  # number 0 is the largest state: argmax ties
+_INDEX = {y: i for i, y in enumerate(_STATES)}
+_TRANS: Floats = np.full((len(_STATES), len(_STATES)), MIN_INF)  # [from, to], -inf: no transition
+for _y0, _targets in trans_P.items():
+    for _y, _p in _targets.items():
+        _TRANS[_INDEX[_y0], _INDEX[_y]] = _p
+_TRANS.setflags(write=False)
+_REACH = _TRANS > MIN_INF
+_START: Floats = np.array([start_P[y] for y in _STATES])
+_EMIT = [emit_P[y] for y in _STATES]
+_ALL: Ints = np.arange(len(_STATES), dtype=np.intp)
 
 
-def _best(prev: list[tuple[State, dict[State, float], float]], y: State, emit: float) -> tuple[float, Any] | None:
-    """max over the previous states with a transition into ``y`` of (V + trans + emit, state)."""
-    best: tuple[float, Any] | None = None
-    for y0, targets, score in prev:
-        p = targets.get(y)
-        if p is not None:  # a previous state with no transition into y scores -inf: never the max
-            cand = (score + p + emit, y0)
-            if best is None or cand > best:
-                best = cand
-    return best
+def _emissions(states: Ints, char: str) -> Floats:
+    return np.array([_EMIT[i].get(char, MIN_FLOAT) for i in states.tolist()], dtype=np.float64)
+
+
+@functools.lru_cache(maxsize=1 << 13)
+def _allowed(char: str) -> tuple[Ints, Floats]:
+    """The states jieba allows for ``char`` (``char_state_tab_P``, else every state), ascending
+    numbers (descending states), and their emission log-probabilities of ``char``."""
+    states = char_state_tab_P.get(char)
+    idx = _ALL if states is None else np.unique(np.array([_INDEX[y] for y in states], dtype=np.intp))
+    emit = _emissions(idx, char)
+    emit.setflags(write=False)
+    return idx, emit
 
 
 def viterbi(obs: str) -> tuple[float, list[State]]:
     """Same contract as ``jieba.posseg.viterbi.viterbi(obs, char_state_tab_P, start_P, trans_P, emit_P)``."""
-    all_states = trans_P.keys()
-    v: dict[State, float] = {}
-    paths: list[dict[State, Any]] = [{}]
-    first = obs[0]
-    for y in char_state_tab_P.get(first, all_states):
-        v[y] = start_P[y] + emit_P[y].get(first, MIN_FLOAT)
-        paths[0][y] = ""
+    cur, emit = _allowed(obs[0])
+    v = _START[cur] + emit
+    back: list[Ints] = []  # per step, each state's previous state (by number)
     for t in range(1, len(obs)):
+        prev = cur
         char = obs[t]
-        prev = [(y0, trans_P[y0], score) for y0, score in v.items()]
-        nv: dict[State, float] = {}
-        path: dict[State, Any] = {}
+        cur, emit = _allowed(char)
         # jieba scores the states allowed for ``char`` that some previous state can reach
-        # (``char_state_tab ∩ successors``); a state no previous one reaches gets no candidate here
-        for y in char_state_tab_P.get(char, all_states):
-            best = _best(prev, y, emit_P[y].get(char, MIN_FLOAT))
-            if best is not None:
-                nv[y], path[y] = best
-        if not nv:  # none of them reachable: jieba falls back to every reachable state, else all
-            expected: set[State] = set()
-            for _, targets, _ in prev:
-                expected.update(targets)
-            for y in expected or all_states:
-                emit = emit_P[y].get(char, MIN_FLOAT)
-                best = _best(prev, y, emit)
-                if best is None:  # jieba's all -inf row, where the largest previous state wins
-                    best = max((score + MIN_INF + emit, y0) for y0, targets, score in prev if targets)
-                nv[y], path[y] = best
-        v = nv
-        paths.append(path)
-    prob, state = max((p, y) for y, p in v.items())
-    route: list[Any] = [None] * len(obs)
-    for i in range(len(obs) - 1, -1, -1):
-        route[i] = state
-        state = paths[i][state]
+        cand = v[:, None] + _TRANS[prev[:, None], cur] + emit
+        top = cand.max(axis=0)
+        ok = top > MIN_INF  # a reachable state scores finite: no score or emission is -inf
+        if ok.all():
+            arg = cand.argmax(axis=0)
+        elif ok.any():
+            cur, cand, top = cur[ok], cand[:, ok], top[ok]
+            arg = cand.argmax(axis=0)
+        else:  # none of them reachable: jieba falls back to every reachable state
+            cur = np.flatnonzero(_REACH[prev].any(axis=0))
+            cand = v[:, None] + _TRANS[prev[:, None], cur] + _emissions(cur, char)
+            top = cand.max(axis=0)
+            arg = cand.argmax(axis=0)
+        ptr = np.empty(len(_STATES), dtype=np.intp)
+        ptr[cur] = prev[arg]
+        back.append(ptr)
+        v = top
+    j = int(v.argmax())
+    prob = float(v[j])
+    state = int(cur[j])
+    route: list[State] = [_STATES[state]] * len(obs)
+    for i in range(len(obs) - 2, -1, -1):
+        state = int(back[i][state])
+        route[i] = _STATES[state]
     return prob, route
 
 
