@@ -83,47 +83,12 @@ def _edge_pos(piece: str, last: bool) -> str:
 
 def _edge_tag(piece: str, last: bool) -> str:
     """``pos_tokenizer().tag(piece)[0 or -1]``'s tag, running the tagger's HMM only on the run of
-    unknown characters at that edge (the costly part; a run elsewhere cannot change the edge word)."""
-    from jieba.posseg import re_han_internal
-
+    unknown characters at that edge (the costly part; a run elsewhere cannot change the edge word):
+    ``FastPOSTokenizer.edge_tag``."""
     from pipeline.text.tokenizer import pos_tokenizer
 
-    pos = pos_tokenizer()
-    pos.makesure_userdict_loaded()
-    blocks = [b for b in re_han_internal.split(piece) if b]
-    if not blocks:
-        return "x"
-    blk = blocks[-1] if last else blocks[0]
-    if not re_han_internal.match(blk):
-        tagged = pos.tag(blk)  # no dictionary, no HMM: digits, Latin letters, punctuation
-        return (tagged[-1] if last else tagged[0])[1] if tagged else "x"
-    tok, words = pos.tokenizer, pos.word_tag_tab
-    route: dict[int, tuple[float, int]] = {}
-    tok.calc(blk, tok.get_DAG(blk), route)  # jieba's route, as ``FastPOSTokenizer._tag_dag``
-    segs = []
-    x = 0
-    while x < len(blk):
-        y = route[x][1] + 1
-        segs.append((x, y))
-        x = y
-    singles = [b - a == 1 for a, b in segs]  # single characters gather into a buffer, flushed together
-    if last:
-        k = len(segs)
-        while k > 0 and singles[k - 1]:
-            k -= 1
-        if k == len(segs):
-            return str(words.get(blk[segs[-1][0] :], "x"))
-        buf = blk[segs[k][0] :]
-    else:
-        k = 0
-        while k < len(segs) and singles[k]:
-            k += 1
-        if k == 0:
-            return str(words.get(blk[: segs[0][1]], "x"))
-        buf = blk[: segs[k - 1][1]]
-    out: list[tuple[str, str, int]] = []
-    pos._flush(buf, 0, out)
-    return (out[-1] if last else out[0])[1]
+    tag: str = pos_tokenizer().edge_tag(piece, last)
+    return tag
 
 
 _DIST = ("0", "1", "2", "3", "4", "8", "8", "8", "8")  # distance in units, bucketed (``_pair``)

@@ -15,8 +15,8 @@ golden text and on random strings.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
+from math import log
 from typing import Any
 
 import numpy as np
@@ -43,22 +43,22 @@ Floats = npt.NDArray[np.float64]
 
 _STATES: list[State] = sorted(trans_P, reverse=True)  # number 0 is the largest state: argmax ties
 _INDEX = {y: i for i, y in enumerate(_STATES)}
-_TRANS: Floats = np.full((len(_STATES), len(_STATES)), MIN_INF)  # [from, to], -inf: no transition
+_TRANS: Floats = np.full((len(_STATES), len(_STATES)), MIN_INF)  # [to, from], -inf: no transition
 for _y0, _targets in trans_P.items():
     for _y, _p in _targets.items():
-        _TRANS[_INDEX[_y0], _INDEX[_y]] = _p
+        _TRANS[_INDEX[_y], _INDEX[_y0]] = _p
 _TRANS.setflags(write=False)
 _REACH = _TRANS > MIN_INF
 _START: Floats = np.array([start_P[y] for y in _STATES])
 _EMIT = [emit_P[y] for y in _STATES]
 _ALL: Ints = np.arange(len(_STATES), dtype=np.intp)
+_ALLOWED: dict[str, tuple[Ints, Floats]] = {}  # one entry per character ever decoded
 
 
 def _emissions(states: Ints, char: str) -> Floats:
     return np.array([_EMIT[i].get(char, MIN_FLOAT) for i in states.tolist()], dtype=np.float64)
 
 
-@functools.lru_cache(maxsize=1 << 13)
 def _allowed(char: str) -> tuple[Ints, Floats]:
     """The states jieba allows for ``char`` (``char_state_tab_P``, else every state), ascending
     numbers (descending states), and their emission log-probabilities of ``char``."""
@@ -66,43 +66,48 @@ def _allowed(char: str) -> tuple[Ints, Floats]:
     idx = _ALL if states is None else np.unique(np.array([_INDEX[y] for y in states], dtype=np.intp))
     emit = _emissions(idx, char)
     emit.setflags(write=False)
-    return idx, emit
+    found = _ALLOWED[char] = (idx, emit)
+    return found
 
 
 def viterbi(obs: str) -> tuple[float, list[State]]:
     """Same contract as ``jieba.posseg.viterbi.viterbi(obs, char_state_tab_P, start_P, trans_P, emit_P)``."""
-    cur, emit = _allowed(obs[0])
+    allowed = _ALLOWED.get
+    cur, emit = allowed(obs[0]) or _allowed(obs[0])
     v = _START[cur] + emit
-    back: list[Ints] = []  # per step, each state's previous state (by number)
-    for t in range(1, len(obs)):
+    curs = [cur]  # per character, its states (by number)
+    back: list[Ints] = []  # per character after the first, each state's previous one (by position)
+    for char in obs[1:]:
         prev = cur
-        char = obs[t]
-        cur, emit = _allowed(char)
-        # jieba scores the states allowed for ``char`` that some previous state can reach
-        cand = v[:, None] + _TRANS[prev[:, None], cur] + emit
-        top = cand.max(axis=0)
-        ok = top > MIN_INF  # a reachable state scores finite: no score or emission is -inf
-        if ok.all():
-            arg = cand.argmax(axis=0)
-        elif ok.any():
-            cur, cand, top = cur[ok], cand[:, ok], top[ok]
-            arg = cand.argmax(axis=0)
-        else:  # none of them reachable: jieba falls back to every reachable state
-            cur = np.flatnonzero(_REACH[prev].any(axis=0))
-            cand = v[:, None] + _TRANS[prev[:, None], cur] + _emissions(cur, char)
-            top = cand.max(axis=0)
-            arg = cand.argmax(axis=0)
-        ptr = np.empty(len(_STATES), dtype=np.intp)
-        ptr[cur] = prev[arg]
-        back.append(ptr)
+        cur, emit = allowed(char) or _allowed(char)
+        # jieba scores the states allowed for ``char`` that some previous state can reach: a row
+        # per state, a column per previous state; (trans + V) + emit is (V + trans) + emit
+        cand = _TRANS[cur[:, None], prev]
+        cand += v
+        cand += emit[:, None]
+        arg = cand.argmax(axis=1)
+        top = cand[_ALL[: len(cur)], arg]
+        if MIN_INF in top.tolist():  # some state unreachable (no score or emission is -inf)
+            ok = top > MIN_INF
+            if ok.any():
+                cur, arg, top = cur[ok], arg[ok], top[ok]
+            else:  # none of them reachable: jieba falls back to every reachable state
+                cur = np.flatnonzero(_REACH[:, prev].any(axis=1))
+                cand = _TRANS[cur[:, None], prev]
+                cand += v
+                cand += _emissions(cur, char)[:, None]
+                arg = cand.argmax(axis=1)
+                top = cand[_ALL[: len(cur)], arg]
+        curs.append(cur)
+        back.append(arg)
         v = top
     j = int(v.argmax())
     prob = float(v[j])
-    state = int(cur[j])
-    route: list[State] = [_STATES[state]] * len(obs)
-    for i in range(len(obs) - 2, -1, -1):
-        state = int(back[i][state])
-        route[i] = _STATES[state]
+    route: list[State] = [_STATES[0]] * len(obs)
+    for i in range(len(obs) - 1, 0, -1):
+        route[i] = _STATES[curs[i][j]]
+        j = back[i - 1][j]
+    route[0] = _STATES[curs[0][j]]
     return prob, route
 
 
@@ -142,6 +147,67 @@ class FastPOSTokenizer(POSTokenizer):  # type: ignore[misc]
                 continue
             pos += len(blk)
         return out
+
+    def edge_tag(self, text: str, last: bool) -> str:
+        """The tag of ``tag(text)``'s first (``last``: last) word, ``"x"`` for none, reading only
+        the block at that edge: jieba's DAG and route (``get_DAG`` + ``calc``) fused into one
+        pass over the block, the same floats (``log(count) - log(total) + best after``, ties to
+        the longer word), and the HMM only on the run of single characters at that edge (a word
+        or a run elsewhere in the text cannot change the edge word)."""
+        tok = self.tokenizer
+        if tok.user_word_tag_tab:
+            self.makesure_userdict_loaded()
+        blocks = [b for b in re_han_internal.split(text) if b]
+        if not blocks:
+            return "x"
+        blk = blocks[-1] if last else blocks[0]
+        if not re_han_internal.match(blk):
+            tagged = self.tag(blk)  # no dictionary, no HMM: digits, Latin letters, punctuation
+            return (tagged[-1] if last else tagged[0])[1] if tagged else "x"
+        tok.check_initialized()
+        freq = tok.FREQ
+        log_total = log(tok.total)
+        n = len(blk)
+        best = [0.0] * (n + 1)  # calc's route[k][0]
+        end = [0] * n  # route[k][1] + 1: where the word starting at k ends
+        for k in range(n - 1, -1, -1):
+            i, frag, stop, top = k, blk[k], 0, 0.0
+            while i < n and frag in freq:  # get_DAG's words starting at k
+                count = freq[frag]
+                if count:
+                    score = log(count) - log_total + best[i + 1]
+                    if not stop or score >= top:  # max over (score, end): a tie goes to the longer
+                        stop, top = i + 1, score
+                i += 1
+                frag = blk[k : i + 1]
+            if not stop:  # no word: the character alone, log(FREQ.get(c) or 1) == 0.0
+                stop, top = k + 1, 0.0 - log_total + best[k + 1]
+            best[k], end[k] = top, stop
+        tags = self.word_tag_tab
+        # single characters gather into a buffer, flushed together (``_tag_dag``)
+        if last:
+            starts = [0]
+            while end[starts[-1]] < n:
+                starts.append(end[starts[-1]])
+            j = len(starts)
+            while j > 0 and end[starts[j - 1]] - starts[j - 1] == 1:
+                j -= 1
+            if j == len(starts):
+                return str(tags.get(blk[starts[-1] :], "x"))
+            buf = blk[starts[j] :]
+        else:
+            x = 0
+            while x < n and end[x] - x == 1:
+                x += 1
+            if x == 0:
+                return str(tags.get(blk[: end[0]], "x"))
+            buf = blk[:x]
+        if len(buf) == 1:  # ``_flush``
+            return str(tags.get(buf, "x"))
+        if not freq.get(buf):
+            words = self._detail(buf)
+            return (words[-1] if last else words[0])[1]
+        return str(tags.get(buf[-1] if last else buf[0], "x"))
 
     def _tag_dag(self, sentence: str, offset: int, out: list[Tagged]) -> None:
         tags = self.word_tag_tab
