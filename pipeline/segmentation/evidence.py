@@ -31,21 +31,23 @@ def suffix_logps(text: str) -> list[float]:
     """The log-probability of jieba's best segmentation of every suffix ``text[k:]`` (its
     word-unigram model: ``Tokenizer.get_DAG`` and ``calc``, the values only, for short windows)."""
     freq, log_total = _jieba_model()
+    get, log, none = freq.get, math.log, -math.inf
     n = len(text)
     best = [0.0] * (n + 1)
-    log = math.log
     for k in range(n - 1, -1, -1):
-        top = -math.inf
-        i, frag = k, text[k]
-        while i < n and frag in freq:
-            count = freq[frag]
+        top = none
+        i = k
+        count = get(text[k])
+        while count is not None:  # the prefixes in FREQ; a word has a count
             if count:
                 v = log(count) - log_total + best[i + 1]
                 if v > top:
                     top = v
             i += 1
-            frag = text[k : i + 1]
-        best[k] = top if top > -math.inf else best[k + 1] - log_total  # an unknown character alone
+            if i == n:
+                break
+            count = get(text[k : i + 1])
+        best[k] = top if top > none else best[k + 1] - log_total  # an unknown character alone
     return best
 
 
@@ -65,8 +67,37 @@ def join_gain(left: str, right: str) -> float:
 
 @functools.lru_cache(maxsize=1 << 14)
 def _gain(tail: str, head: str) -> float:
-    whole = suffix_logps(tail + head)  # whole[len(tail)] is the head's own best segmentation
-    gain = whole[0] - suffix_logps(tail)[0] - whole[len(tail)]
+    """``suffix_logps(tail + head)`` and ``suffix_logps(tail)`` in one pass (whole[len(tail)] is
+    the head's own best segmentation): a word inside the tail counts in both, as the same float
+    ``log(count) - log_total``, in the same order; the tail's DP stops where the tail does."""
+    freq, log_total = _jieba_model()
+    get, log, none = freq.get, math.log, -math.inf
+    text = tail + head
+    n, m = len(text), len(tail)
+    whole = [0.0] * (n + 1)
+    alone = [0.0] * (m + 1)
+    for k in range(n - 1, -1, -1):
+        top = top_alone = none
+        i = k
+        count = get(text[k])
+        while count is not None:
+            if count:
+                lp = log(count) - log_total
+                v = lp + whole[i + 1]
+                if v > top:
+                    top = v
+                if i < m:
+                    v = lp + alone[i + 1]
+                    if v > top_alone:
+                        top_alone = v
+            i += 1
+            if i == n:
+                break
+            count = get(text[k : i + 1])
+        whole[k] = top if top > none else whole[k + 1] - log_total
+        if k < m:
+            alone[k] = top_alone if top_alone > none else alone[k + 1] - log_total
+    gain = whole[0] - alone[0] - whole[m]
     return max(-1.0, min(1.0, gain / 8.0))
 
 

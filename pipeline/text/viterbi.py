@@ -111,6 +111,25 @@ def viterbi(obs: str) -> tuple[float, list[State]]:
     return prob, route
 
 
+def _run_edge_tag(run: str, last: bool) -> str:
+    """The tag of the first (``last``: last) word ``FastPOSTokenizer.__cut`` reads in a Han run: a
+    word ends at an E or S state and takes that state's tag; characters after the last word end
+    form one more word, tagged as its first character's state."""
+    route = viterbi(run)[1]
+    n = len(run)
+    if last:
+        after = 0  # where the characters after the last word end start
+        for i in range(n - 1, -1, -1):
+            if route[i][0] in ("E", "S"):
+                after = i + 1
+                break
+        return route[n - 1][1] if after == n else route[after][1]
+    for state in route:
+        if state[0] in ("E", "S"):
+            return state[1]
+    return route[0][1]
+
+
 Tagged = tuple[str, str, int]  # word, POS tag, start offset
 
 
@@ -157,29 +176,35 @@ class FastPOSTokenizer(POSTokenizer):  # type: ignore[misc]
         tok = self.tokenizer
         if tok.user_word_tag_tab:
             self.makesure_userdict_loaded()
-        blocks = [b for b in re_han_internal.split(text) if b]
-        if not blocks:
-            return "x"
-        blk = blocks[-1] if last else blocks[0]
+        if re_han_internal.fullmatch(text):  # one block (what ``split`` would find alone)
+            blk = text
+        else:
+            blocks = [b for b in re_han_internal.split(text) if b]
+            if not blocks:
+                return "x"
+            blk = blocks[-1] if last else blocks[0]
         if not re_han_internal.match(blk):
             tagged = self.tag(blk)  # no dictionary, no HMM: digits, Latin letters, punctuation
             return (tagged[-1] if last else tagged[0])[1] if tagged else "x"
         tok.check_initialized()
         freq = tok.FREQ
+        get = freq.get
         log_total = log(tok.total)
         n = len(blk)
         best = [0.0] * (n + 1)  # calc's route[k][0]
         end = [0] * n  # route[k][1] + 1: where the word starting at k ends
         for k in range(n - 1, -1, -1):
-            i, frag, stop, top = k, blk[k], 0, 0.0
-            while i < n and frag in freq:  # get_DAG's words starting at k
-                count = freq[frag]
+            i, stop, top = k, 0, 0.0
+            count = get(blk[k])
+            while count is not None:  # get_DAG's words starting at k: prefixes in FREQ, count > 0
                 if count:
                     score = log(count) - log_total + best[i + 1]
                     if not stop or score >= top:  # max over (score, end): a tie goes to the longer
                         stop, top = i + 1, score
                 i += 1
-                frag = blk[k : i + 1]
+                if i == n:
+                    break
+                count = get(blk[k : i + 1])
             if not stop:  # no word: the character alone, log(FREQ.get(c) or 1) == 0.0
                 stop, top = k + 1, 0.0 - log_total + best[k + 1]
             best[k], end[k] = top, stop
@@ -204,7 +229,9 @@ class FastPOSTokenizer(POSTokenizer):  # type: ignore[misc]
             buf = blk[:x]
         if len(buf) == 1:  # ``_flush``
             return str(tags.get(buf, "x"))
-        if not freq.get(buf):
+        if not get(buf):
+            if re_han_detail.fullmatch(buf):  # ``_detail`` of one Han run: its HMM words' edge
+                return _run_edge_tag(buf, last)
             words = self._detail(buf)
             return (words[-1] if last else words[0])[1]
         return str(tags.get(buf[-1] if last else buf[0], "x"))
