@@ -48,56 +48,58 @@ for _y0, _targets in trans_P.items():
     for _y, _p in _targets.items():
         _TRANS[_INDEX[_y], _INDEX[_y0]] = _p
 _TRANS.setflags(write=False)
+_FLAT = _TRANS.ravel()  # [to * N + from]
 _REACH = _TRANS > MIN_INF
 _START: Floats = np.array([start_P[y] for y in _STATES])
 _EMIT = [emit_P[y] for y in _STATES]
 _ALL: Ints = np.arange(len(_STATES), dtype=np.intp)
-_ALLOWED: dict[str, tuple[Ints, Floats]] = {}  # one entry per character ever decoded
+Allowed = tuple[Ints, Floats, Floats, Ints]  # states, emissions, the same as a column, states * N
+_ALLOWED: dict[str, Allowed] = {}  # one entry per character ever decoded
 
 
 def _emissions(states: Ints, char: str) -> Floats:
     return np.array([_EMIT[i].get(char, MIN_FLOAT) for i in states.tolist()], dtype=np.float64)
 
 
-def _allowed(char: str) -> tuple[Ints, Floats]:
+def _allowed(char: str) -> Allowed:
     """The states jieba allows for ``char`` (``char_state_tab_P``, else every state), ascending
-    numbers (descending states), and their emission log-probabilities of ``char``."""
+    numbers (descending states), their emission log-probabilities of ``char`` (also as a column),
+    and where their rows start in the flat transition matrix."""
     states = char_state_tab_P.get(char)
     idx = _ALL if states is None else np.unique(np.array([_INDEX[y] for y in states], dtype=np.intp))
     emit = _emissions(idx, char)
     emit.setflags(write=False)
-    found = _ALLOWED[char] = (idx, emit)
+    found = _ALLOWED[char] = (idx, emit, emit[:, None], idx * len(_STATES))
     return found
 
 
 def viterbi(obs: str) -> tuple[float, list[State]]:
     """Same contract as ``jieba.posseg.viterbi.viterbi(obs, char_state_tab_P, start_P, trans_P, emit_P)``."""
     allowed = _ALLOWED.get
-    cur, emit = allowed(obs[0]) or _allowed(obs[0])
+    cur, emit, _, _ = allowed(obs[0]) or _allowed(obs[0])
     v = _START[cur] + emit
     curs = [cur]  # per character, its states (by number)
     back: list[Ints] = []  # per character after the first, each state's previous one (by position)
     for char in obs[1:]:
         prev = cur
-        cur, emit = allowed(char) or _allowed(char)
+        cur, _, emit_col, rows = allowed(char) or _allowed(char)
         # jieba scores the states allowed for ``char`` that some previous state can reach: a row
         # per state, a column per previous state; (trans + V) + emit is (V + trans) + emit
-        cand = _TRANS[cur[:, None], prev]
+        cand = _FLAT.take(rows[:, None] + prev)
         cand += v
-        cand += emit[:, None]
+        cand += emit_col
         arg = cand.argmax(axis=1)
         top = cand[_ALL[: len(cur)], arg]
-        if MIN_INF in top.tolist():  # some state unreachable (no score or emission is -inf)
-            ok = top > MIN_INF
-            if ok.any():
-                cur, arg, top = cur[ok], arg[ok], top[ok]
-            else:  # none of them reachable: jieba falls back to every reachable state
-                cur = np.flatnonzero(_REACH[:, prev].any(axis=1))
-                cand = _TRANS[cur[:, None], prev]
-                cand += v
-                cand += _emissions(cur, char)[:, None]
-                arg = cand.argmax(axis=1)
-                top = cand[_ALL[: len(cur)], arg]
+        # A state no previous one reaches scores -inf (no score or emission is -inf): jieba leaves
+        # it out; kept here at -inf it never wins a maximum later (every state jieba keeps scores
+        # finite) and nothing reads its back pointer.
+        if top[top.argmax()] == MIN_INF:  # none reachable: jieba falls back to every reachable state
+            cur = np.flatnonzero(_REACH[:, prev[v > MIN_INF]].any(axis=1))  # from jieba's states
+            cand = _TRANS[cur[:, None], prev]
+            cand += v
+            cand += _emissions(cur, char)[:, None]
+            arg = cand.argmax(axis=1)
+            top = cand[_ALL[: len(cur)], arg]
         curs.append(cur)
         back.append(arg)
         v = top
