@@ -186,11 +186,12 @@ class FastPOSTokenizer(POSTokenizer):  # type: ignore[misc]
                 return "x"
             blk = blocks[-1] if last else blocks[0]
         if not re_han_internal.match(blk):
-            tagged = self.tag(blk)  # no dictionary, no HMM: digits, Latin letters, punctuation
-            return (tagged[-1] if last else tagged[0])[1] if tagged else "x"
-        tok.check_initialized()
-        freq = tok.FREQ
-        get = freq.get
+            # punctuation, spaces and symbols: ``tag`` tags all of them "x" (its digits and Latin
+            # letters, m and eng, are ASCII, and those are in ``re_han_internal``'s blocks)
+            return "x"
+        if not tok.initialized:  # ``get_DAG``'s check
+            tok.initialize()
+        get = tok.FREQ.get
         log_total = log(tok.total)
         n = len(blk)
         best = [0.0] * (n + 1)  # calc's route[k][0]
@@ -220,23 +221,27 @@ class FastPOSTokenizer(POSTokenizer):  # type: ignore[misc]
             while j > 0 and end[starts[j - 1]] - starts[j - 1] == 1:
                 j -= 1
             if j == len(starts):
-                return str(tags.get(blk[starts[-1] :], "x"))
+                tag: str = tags.get(blk[starts[-1] :], "x")
+                return tag
             buf = blk[starts[j] :]
         else:
             x = 0
             while x < n and end[x] - x == 1:
                 x += 1
             if x == 0:
-                return str(tags.get(blk[: end[0]], "x"))
+                tag = tags.get(blk[: end[0]], "x")
+                return tag
             buf = blk[:x]
         if len(buf) == 1:  # ``_flush``
-            return str(tags.get(buf, "x"))
+            tag = tags.get(buf, "x")
+            return tag
         if not get(buf):
             if re_han_detail.fullmatch(buf):  # ``_detail`` of one Han run: its HMM words' edge
                 return _run_edge_tag(buf, last)
             words = self._detail(buf)
             return (words[-1] if last else words[0])[1]
-        return str(tags.get(buf[-1] if last else buf[0], "x"))
+        tag = tags.get(buf[-1] if last else buf[0], "x")
+        return tag
 
     def _tag_dag(self, sentence: str, offset: int, out: list[Tagged]) -> None:
         tags = self.word_tag_tab
