@@ -54,7 +54,7 @@ _START: Floats = np.array([start_P[y] for y in _STATES])
 _EMIT = [emit_P[y] for y in _STATES]
 _ALL: Ints = np.arange(len(_STATES), dtype=np.intp)
 Allowed = tuple[Ints, Floats, Floats, Ints]  # states, emissions, the same as a column, states * N
-_ALLOWED: dict[str, Allowed] = {}  # one entry per character ever decoded
+_ALLOWED: dict[str, Allowed] = {}  # per character decoded (the first 8,192)
 
 
 def _emissions(states: Ints, char: str) -> Floats:
@@ -69,7 +69,9 @@ def _allowed(char: str) -> Allowed:
     idx = _ALL if states is None else np.unique(np.array([_INDEX[y] for y in states], dtype=np.intp))
     emit = _emissions(idx, char)
     emit.setflags(write=False)
-    found = _ALLOWED[char] = (idx, emit, emit[:, None], idx * len(_STATES))
+    found = (idx, emit, emit[:, None], idx * len(_STATES))
+    if len(_ALLOWED) < 1 << 13:  # bounded: a few KB a character, and most text repeats a few thousand
+        _ALLOWED[char] = found
     return found
 
 
