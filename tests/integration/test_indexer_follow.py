@@ -115,6 +115,10 @@ def test_indexer_sigkilled_mid_stream_resumes_from_committed_offsets(settings: S
         while time.monotonic() < deadline and "indexed" not in log.read_text(errors="replace"):
             time.sleep(0.05)
         assert "indexed" in log.read_text(errors="replace"), log.read_text(errors="replace")[-2000:]
+        # the log line comes after a bulk, its commit right after it: kill once a commit is there
+        # (on a loaded machine the first commit can land after the line is read)
+        while time.monotonic() < deadline and _committed(settings) == 0:
+            time.sleep(0.02)
         os.killpg(first.pid, signal.SIGKILL)  # no close, no commit of the batch in flight
         first.wait(timeout=20)
     finally:
