@@ -30,57 +30,23 @@ def _jieba_model() -> tuple[dict[str, int], float]:
 def suffix_logps(text: str) -> list[float]:
     """The log-probability of jieba's best segmentation of every suffix ``text[k:]`` (its
     word-unigram model: ``Tokenizer.get_DAG`` and ``calc``, the values only, for short windows)."""
+    return _suffix_dp(text, 0)[0]
+
+
+def _suffix_dp(text: str, m: int) -> tuple[list[float], list[float]]:
+    """``suffix_logps(text)`` and ``suffix_logps(text[:m])`` in one pass: a word inside the first
+    ``m`` characters counts in both, as the same float ``log(count) - log_total``, in the same
+    order; the second DP stops where ``text[:m]`` does."""
     freq, log_total = _jieba_model()
     get, log, none = freq.get, math.log, -math.inf
     n = len(text)
-    best = [0.0] * (n + 1)
-    for k in range(n - 1, -1, -1):
-        top = none
-        i = k
-        count = get(text[k])
-        while count is not None:  # the prefixes in FREQ; a word has a count
-            if count:
-                v = log(count) - log_total + best[i + 1]
-                if v > top:
-                    top = v
-            i += 1
-            if i == n:
-                break
-            count = get(text[k : i + 1])
-        best[k] = top if top > none else best[k + 1] - log_total  # an unknown character alone
-    return best
-
-
-def route_logp(text: str) -> float:
-    """Log-probability of jieba's best segmentation of ``text``."""
-    return suffix_logps(text)[0]
-
-
-def join_gain(left: str, right: str) -> float:
-    """How much likelier the text across a cut is read as one piece than as two (natural log, per
-    character of the window, clipped): positive when a word runs across the cut (…帮扶资 ‖ 金460万元)."""
-    tail, head = left[-4:], right[:4]
-    if not (tail and head and "\u4e00" <= tail[-1] <= "\u9fff" and "\u4e00" <= head[0] <= "\u9fff"):
-        return 0.0
-    return _gain(tail, head)
-
-
-@functools.lru_cache(maxsize=1 << 14)
-def _gain(tail: str, head: str) -> float:
-    """``suffix_logps(tail + head)`` and ``suffix_logps(tail)`` in one pass (whole[len(tail)] is
-    the head's own best segmentation): a word inside the tail counts in both, as the same float
-    ``log(count) - log_total``, in the same order; the tail's DP stops where the tail does."""
-    freq, log_total = _jieba_model()
-    get, log, none = freq.get, math.log, -math.inf
-    text = tail + head
-    n, m = len(text), len(tail)
     whole = [0.0] * (n + 1)
     alone = [0.0] * (m + 1)
     for k in range(n - 1, -1, -1):
         top = top_alone = none
         i = k
         count = get(text[k])
-        while count is not None:
+        while count is not None:  # the prefixes in FREQ; a word has a count
             if count:
                 lp = log(count) - log_total
                 v = lp + whole[i + 1]
@@ -94,9 +60,27 @@ def _gain(tail: str, head: str) -> float:
             if i == n:
                 break
             count = get(text[k : i + 1])
-        whole[k] = top if top > none else whole[k + 1] - log_total
+        whole[k] = top if top > none else whole[k + 1] - log_total  # an unknown character alone
         if k < m:
             alone[k] = top_alone if top_alone > none else alone[k + 1] - log_total
+    return whole, alone
+
+
+def join_gain(left: str, right: str) -> float:
+    """How much likelier the text across a cut is read as one piece than as two (natural log, per
+    character of the window, clipped): positive when a word runs across the cut (…帮扶资 ‖ 金460万元)."""
+    tail, head = left[-4:], right[:4]
+    if not (tail and head and "\u4e00" <= tail[-1] <= "\u9fff" and "\u4e00" <= head[0] <= "\u9fff"):
+        return 0.0
+    return _gain(tail, head)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _gain(tail: str, head: str) -> float:
+    """The whole window's best segmentation against the tail's and the head's apart
+    (``whole[len(tail)]`` is the head's own: a suffix of the whole)."""
+    m = len(tail)
+    whole, alone = _suffix_dp(tail + head, m)
     gain = whole[0] - alone[0] - whole[m]
     return max(-1.0, min(1.0, gain / 8.0))
 
