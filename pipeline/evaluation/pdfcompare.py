@@ -12,6 +12,7 @@ from typing import Any
 from pipeline.evaluation.golden import GoldenPage
 from pipeline.evaluation.pdfgen import _merge_cut_paragraphs, modules_of, render_page_pdf
 from pipeline.evaluation.pdfitems import Item, _norm, items_from_markup
+from pipeline.evaluation.segmentation import f1, judge
 from pipeline.models import PageSplit
 
 
@@ -49,22 +50,11 @@ class ContentScores:
             if not found:
                 self.errors.append(f"{label}: boundary")
                 continue
-            pred = found.pop()
             self.matched += 1
-            if _norm("".join(x or "" for x in (pred.kicker, pred.headline, pred.subheadline))) == _norm(
-                "".join(x or "" for x in (gold.kicker, gold.headline, gold.subheadline))
-            ):
-                self.headline += 1
-            else:
-                self.errors.append(f"{label}: title {pred.headline!r}")
-            if "".join(map(_norm, pred.paragraphs)) == "".join(map(_norm, gold.paragraphs)):
-                self.body += 1
-            else:
-                self.errors.append(f"{label}: body")
-            if pred.byline == gold.byline:
-                self.byline += 1
-            else:
-                self.errors.append(f"{label}: byline {pred.byline}")
+            headline, body, byline = judge(label, found.pop(), gold, self.errors)
+            self.headline += headline
+            self.body += body
+            self.byline += byline
 
     def as_dict(self) -> dict[str, float]:
         p = self.matched / self.predicted if self.predicted else 0.0
@@ -74,7 +64,7 @@ class ContentScores:
             "pages": self.pages,
             "articles_gold": self.gold,
             "articles_predicted": self.predicted,
-            "article_f1": round(2 * p * r / (p + r) if p + r else 0.0, 4),
+            "article_f1": round(f1(p, r), 4),
             "headline_exact": round(self.headline / g, 4),
             "body_exact": round(self.body / g, 4),
             "byline_accuracy": round(self.byline / g, 4),

@@ -16,6 +16,10 @@ def _chars(spans: Iterable[tuple[int, int]], text: str) -> frozenset[int]:
     return frozenset(i for s, e in spans for i in range(s, e) if not text[i].isspace())
 
 
+def f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
 @dataclass
 class SegScores:
     pages: int = 0
@@ -32,10 +36,6 @@ class SegScores:
     matched_blocks: int = 0
     errors: list[str] = field(default_factory=list)
 
-    @staticmethod
-    def _f1(p: float, r: float) -> float:
-        return 2 * p * r / (p + r) if p + r else 0.0
-
     def as_dict(self) -> dict[str, float]:
         p = self.matched / self.predicted_articles if self.predicted_articles else 0.0
         r = self.matched / self.gold_articles if self.gold_articles else 0.0
@@ -48,13 +48,13 @@ class SegScores:
             "articles_predicted": self.predicted_articles,
             "article_precision": round(p, 4),
             "article_recall": round(r, 4),
-            "article_f1": round(self._f1(p, r), 4),
+            "article_f1": round(f1(p, r), 4),
             "headline_exact": round(self.headline_ok / g, 4),
             "decks_exact": round(self.decks_ok / g, 4),
             "body_exact": round(self.body_ok / g, 4),
             "paragraphs_exact": round(self.paragraphs_ok / g, 4),
             "byline_accuracy": round(self.byline_ok / g, 4),
-            "block_f1": round(self._f1(bp, br), 4),
+            "block_f1": round(f1(bp, br), 4),
         }
 
 
@@ -73,6 +73,21 @@ def _title(a: Article) -> tuple[str | None, str | None, str | None]:
     return a.kicker, a.headline, a.subheadline
 
 
+def judge(label: str, pred: Article, gold: Article, errors: list[str]) -> tuple[bool, bool, bool]:
+    """A matched article's title (all decks, whitespace and dashes ignored), body (``_body``) and
+    byline against the gold's; what differs is added to ``errors``."""
+    headline = _decks(pred) == _decks(gold)
+    if not headline:
+        errors.append(f"{label}: title {_title(pred)} != {_title(gold)}")
+    body = _body(pred) == _body(gold)
+    if not body:
+        errors.append(f"{label}: body")
+    byline = pred.byline == gold.byline
+    if not byline:
+        errors.append(f"{label}: byline {pred.byline} != {gold.byline}")
+    return headline, body, byline
+
+
 def score_page(name: str, page: GoldenPage, got: PageSplit, scores: SegScores) -> None:
     text = page.text
     scores.pages += 1
@@ -86,22 +101,12 @@ def score_page(name: str, page: GoldenPage, got: PageSplit, scores: SegScores) -
             scores.errors.append(f"{label}: boundary")
             continue
         scores.matched += 1
-        if _title(pred) == _title(gold):
-            scores.decks_ok += 1
-        if _norm("".join(x or "" for x in _title(pred))) == _norm("".join(x or "" for x in _title(gold))):
-            scores.headline_ok += 1
-        else:
-            scores.errors.append(f"{label}: title {_title(pred)} != {_title(gold)}")
-        if pred.paragraphs == gold.paragraphs:
-            scores.paragraphs_ok += 1
-        if _body(pred) == _body(gold):
-            scores.body_ok += 1
-        else:
-            scores.errors.append(f"{label}: body")
-        if pred.byline == gold.byline:
-            scores.byline_ok += 1
-        else:
-            scores.errors.append(f"{label}: byline {pred.byline} != {gold.byline}")
+        scores.decks_ok += _title(pred) == _title(gold)
+        scores.paragraphs_ok += pred.paragraphs == gold.paragraphs
+        headline, body, byline = judge(label, pred, gold, scores.errors)
+        scores.headline_ok += headline
+        scores.body_ok += body
+        scores.byline_ok += byline
 
     def key(b: Block) -> tuple[str, frozenset[int]]:
         return b.kind.value, _chars(b.spans, text)
@@ -170,7 +175,7 @@ class ReaderScores:
         g = self.gold or 1
         return {
             "articles_gold": self.gold,
-            "article_f1": round(SegScores._f1(p, r), 4),
+            "article_f1": round(f1(p, r), 4),
             "headline": round(self.headline_ok / g, 4),
             "body_exact": round(self.body_ok / g, 4),
             "byline": round(self.reporters_ok / (self.with_reporters or 1), 4),
