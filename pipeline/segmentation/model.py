@@ -8,6 +8,8 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, cast
 
@@ -189,9 +191,6 @@ class Model:
         once per model (memoised), the real values in one product."""
         if not page:
             return []
-        from itertools import chain
-        from operator import itemgetter
-
         memo, table, width, n_units = self._unit_memo, self._unit, len(ACTIONS), len(page)
         groups = ((own_indicators, memo[0]), (next_indicators, memo[1]), (context_indicators, memo[2]))
         parts = []
