@@ -131,42 +131,29 @@ _LEN_BOUNDS = (4, 8, 12, 18, 24, 32, 48, 80)
 _LEN_BUCKETS = tuple(str(next(b for b in _LEN_BOUNDS if n <= b)) for n in range(81))
 
 
-def _len_bucket(n: int) -> str:
-    return _LEN_BUCKETS[n] if n <= 80 else "long"
-
-
 def _end_class(text: str, rules: SegmentationRules) -> str:
+    """How a unit ends: stop, close_stop / close (a closing quote or bracket after a sentence end or
+    not), comma, digit, han, other."""
     if not text:
         return "empty"
-    last = text[-1]
+    cls = end_class_of(text[-1], rules)
+    if cls is None:
+        return "close_stop" if ends_sentence(text, rules) else "close"
+    return cls
+
+
+def end_class_of(last: str, rules: SegmentationRules) -> str | None:
+    """``_end_class`` read off the last character alone; None for a closer (”, ）), where it takes
+    the text."""
     if last in rules.sentence_end:
         return "stop"
     if last in rules.closers:
-        return "close_stop" if ends_sentence(text, rules) else "close"
+        return None
     if last in ",，、;；:：":
         return "comma"
     if last.isdigit():
         return "digit"
     return "han" if "\u4e00" <= last <= "\u9fff" else "other"
-
-
-def _is_banner_word(text: str, banners: tuple[str, ...]) -> bool:
-    """Is one of the paper's banner words printed as a phrase of its own in ``text`` (not merely
-    contained in a headline: 安全生产 the column, not 安全生产没有“差不多”)?"""
-    if not banners:
-        return False
-    line = f" {' '.join(text.split())} "
-    return any(f" {' '.join(b.split())} " in line for b in banners)
-
-
-def _short_first_clause(text: str) -> bool:
-    """`表示,…` / `平,…`: a clause of at most four characters before the first comma."""
-    head = text[:5]
-    return "," in head or "，" in head
-
-
-def _commas(text: str) -> int:
-    return min(2, text.count(",") + text.count("，") + text.count(";") + text.count("；"))
 
 
 class _Shape(NamedTuple):

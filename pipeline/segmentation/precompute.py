@@ -1,7 +1,6 @@
 """What the scored segmenter reads of a page before it decodes: every unit's shape (``_Shape``), the
-unit that follows it, and the keys of its features (``UnitKeys``). One pass per list, the
-evidence helpers (``_end_class``, ``_commas``, ``_is_banner_word``, ``_short_first_clause``, …)
-written out in the loop: the same values as calling them, without a call per unit and feature."""
+unit that follows it, and the keys of its features (``UnitKeys``). One pass per list (a column at a
+time), without a call per unit and feature."""
 
 from __future__ import annotations
 
@@ -23,6 +22,7 @@ from pipeline.segmentation.evidence import (
     _gain,
     _lm4,
     _Shape,
+    end_class_of,
 )
 from pipeline.segmentation.model import LOOKAHEAD, TITLE_HOPS
 from pipeline.segmentation.rules import SegmentationRules
@@ -30,7 +30,7 @@ from pipeline.segmentation.units import Unit, ends_sentence
 
 _QUOTE_ENDS = ("。", "!", "?", "！", "？")
 _COMMAS = re.compile("[,，;；]")
-_SHORT_CLAUSE = re.compile("[,，]")  # ``_short_first_clause``: a comma in the first five characters
+_SHORT_CLAUSE = re.compile("[,，]")  # `表示,…` / `平,…`: a comma in the first five characters
 _new_shape = functools.partial(tuple.__new__, _Shape)
 
 
@@ -58,24 +58,14 @@ def body_next(units: Sequence[Unit], nxt: Sequence[Unit | None]) -> list[Unit | 
 
 @functools.cache
 def _banner_lines(banners: tuple[str, ...]) -> tuple[str, ...]:
-    """``_is_banner_word``'s banner phrases, spaced as it compares them."""
+    """The paper's banner phrases, spaced as a unit's phrases are compared with them: a banner word
+    counts when printed as a phrase of its own (安全生产 the column, not 安全生产没有“差不多”)."""
     return tuple(f" {' '.join(b.split())} " for b in banners)
 
 
 def _end_classes(texts: list[str], lasts: list[str], rules: SegmentationRules) -> list[str]:
     """``_end_class`` of every text (none is empty), by its last character; a closer (”, ）) needs the text."""
-    classes: dict[str, str | None] = {}
-    for last in set(lasts):
-        if last in rules.sentence_end:
-            classes[last] = "stop"
-        elif last in rules.closers:
-            classes[last] = None
-        elif last in ",，、;；:：":
-            classes[last] = "comma"
-        elif last.isdigit():
-            classes[last] = "digit"
-        else:
-            classes[last] = "han" if "\u4e00" <= last <= "\u9fff" else "other"
+    classes = {last: end_class_of(last, rules) for last in set(lasts)}
     out = list(map(classes.__getitem__, lasts))
     if None in classes.values():
         for k, cls in enumerate(out):
@@ -94,11 +84,11 @@ def shapes(units: Sequence[Unit], rules: SegmentationRules) -> list[_Shape]:
     phrases = list(map(str.split, texts))
     n_phrases = list(map(len, phrases))
     longest = [len(p[0]) if len(p) == 1 else max(map(len, p)) for p in phrases]
-    bucket = _LEN_BUCKETS  # ``_len_bucket``: a length past 80 is "long"
+    bucket = _LEN_BUCKETS  # a length past 80 is "long"
     lengths = [bucket[m] if m <= 80 else "long" for m in map(len, map("".join, phrases))]
     raw_lengths = [bucket[m] if m <= 80 else "long" for m in map(len, texts)]
     ends = _end_classes(texts, lasts, rules)
-    commas = [m if m < 2 else 2 for m in map(len, map(_COMMAS.findall, texts))]  # ``_commas``
+    commas = [m if m < 2 else 2 for m in map(len, map(_COMMAS.findall, texts))]  # commas and semicolons, 0-2
     first_pos = list(map(_edge_pos, map(itemgetter(slice(None, 6)), texts), repeat(False)))
     last_pos = list(map(_edge_pos, map(itemgetter(slice(-6, None)), texts), repeat(True)))
     starts_cont = list(map(rules.continuation_starts.__contains__, firsts))
@@ -116,7 +106,7 @@ def shapes(units: Sequence[Unit], rules: SegmentationRules) -> list[_Shape]:
         else "other"
         for first, cont, opener in zip(firsts, starts_cont, openers, strict=True)
     ]
-    if rules.banners:  # ``_is_banner_word``
+    if rules.banners:  # a configured banner printed as a phrase of its own
         banner_lines = _banner_lines(rules.banners)
         banners = [any(b in line for b in banner_lines) for line in (f" {' '.join(p)} " for p in phrases)]
     else:

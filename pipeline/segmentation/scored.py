@@ -356,7 +356,7 @@ class ScoredSegmenter(_Segmenter):
             if unit.kind in RULE_KINDS:
                 getattr(self, f"_on_{unit.kind}")(i, unit)
                 self.prev_action, self.prev_art = unit.kind, None
-            elif unit.kind in ("para", "title") and self._shapes[i].own[12]:  # ``_is_banner_word``
+            elif unit.kind in ("para", "title") and self._shapes[i].own[12]:  # a configured banner
                 # the paper's configuration names its recurring banners: decided by the configuration
                 self.blocks.append(_Blk(BlockKind.BANNER, [unit]))
                 self.prev_action, self.prev_art = "banner", None
