@@ -5,6 +5,7 @@ advertises the proxy's port); the clients do a real handshake and check the cert
 
 from __future__ import annotations
 
+import gc
 import socket
 import time
 from datetime import date
@@ -34,6 +35,13 @@ def _listening(port: int, timeout_s: float = 20) -> None:
     raise AssertionError(f"nothing listening on {port}")
 
 
+# kafka-python 3.0.12 leaves the socket of a failed TLS handshake to the garbage collector
+# (``KafkaConnectionManager._build_transport`` raises without closing the transport it built; a
+# handshake cut short, e.g. by a client closing while it connects, is enough). The collector
+# finds it in some later test, which then fails on an "unclosed <ssl.SSLSocket>" that is not its
+# own (a CI run did). This test collects at its end so such a socket is reported here, and
+# ignores only that report; everywhere else an unclosed socket stays an error.
+@pytest.mark.filterwarnings("ignore:Exception ignored in. <ssl.SSLSocket:pytest.PytestUnraisableExceptionWarning")
 def test_pipeline_runs_over_tls_and_refuses_an_untrusted_server(
     settings: Settings, tmp_path: Path, endpoints: Endpoints
 ) -> None:
@@ -66,3 +74,4 @@ def test_pipeline_runs_over_tls_and_refuses_an_untrusted_server(
     finally:
         servers.stop_pid(proc.pid)
         proc.wait(timeout=20)
+        gc.collect()  # the clients are closed: what is left unreachable is collected (and reported) now
