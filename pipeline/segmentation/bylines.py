@@ -28,7 +28,10 @@ def parse_credits(text: str, rules: SegmentationRules) -> tuple[list[str], list[
     first_role = matches[0].group("role") if matches else None
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        names = _names(text[m.end() : end].strip(" ()（）"))
+        credit = text[m.end() : end].strip(" ()（）")
+        if rules.credit_suffix_re is not None:  # 张三 文/图, 张三 报道, 张三 发自北京: not names
+            credit = rules.credit_suffix_re.sub("", credit)
+        names = _names(credit)
         target = correspondents if m.group("role") in rules.correspondent_roles else reporters
         target.extend(names)
     return reporters, correspondents, first_outlet, first_role
@@ -61,7 +64,7 @@ def parse_dateline(text: str, rules: SegmentationRules) -> tuple[Byline, int] | 
     else:
         outlet = re.match(rules.outlet_pattern, head)
         kind = outlet.group(0) if outlet else head
-    reporters, correspondents, _, _ = parse_credits(m.group("credits") or "", rules)
+    reporters, correspondents, _, _ = parse_credits(m.group("credits") or m.group("said") or "", rules)
     return Byline(kind=kind, reporters=reporters, correspondents=correspondents), m.end()
 
 
@@ -71,7 +74,11 @@ def parse_standalone_byline(text: str, rules: SegmentationRules) -> Byline | Non
         return None
     reporters, correspondents, outlet, role = parse_credits(text.strip("()（）"), rules)
     if not reporters and not correspondents:
-        return None
+        unsigned = re.search("|".join(map(re.escape, rules.unsigned_roles)), text) if rules.unsigned_roles else None
+        if unsigned is None:
+            return None
+        paper = re.search(rules.outlet_pattern, text)  # 本报评论员, 东海日报评论部: the paper speaks
+        return Byline(kind=_outlet_kind(paper.group(0) if paper else None, unsigned.group(0)))
     return Byline(kind=_outlet_kind(outlet, role), reporters=reporters, correspondents=correspondents)
 
 

@@ -30,9 +30,11 @@ class SegmentationRules(BaseModel):
     outlet_pattern: str
     reporter_roles: tuple[str, ...]
     correspondent_roles: tuple[str, ...]
+    unsigned_roles: tuple[str, ...] = ()
     name_pattern: str
     role_qualifier: str = ""
     credit_prefix: str = ""
+    credit_suffix: str = ""
     caption_credit: str
     caption_other: tuple[str, ...]
     continuation_marker: str
@@ -75,15 +77,28 @@ class SegmentationRules(BaseModel):
         # 本报讯 / 本报北京11月3日电 / 新华社北京6月1日电, optionally "(记者X 通讯员Y)"
         return re.compile(
             rf"^[{re.escape(self.decorations)}]?\s*据?(?P<head>本报讯|本报[^\s（(，,。]{{1,16}}?[讯电]|{self.outlet_pattern}[^\s（(，,。]{{0,16}}?电)"
-            r"\s*(?:[（(](?P<credits>[^）)]{0,80})[）)])?\s*"
+            r"\s*(?:[（(](?P<credits>[^）)]{0,80})[）)]"
+            # or the credit run into the text: 本报讯 记者张三报道：
+            rf"|(?P<said>(?:{self.roles_re})[^：:，,。（(]{{1,30}}?报道)\s*[：:])?\s*"
         )
 
     @functools.cached_property
     def standalone_byline(self) -> re.Pattern[str]:
         name = self.name_pattern
-        credit = rf"(?:{self.outlet_pattern})?{self.role_qualifier}(?:{self.roles_re})\s*{name}(?:[\s、，,]+{name})*"
+        credit = (
+            rf"(?:{self.outlet_pattern})?{self.role_qualifier}(?:{self.roles_re})\s*{name}(?:[\s、，,]+{name})*"
+            rf"(?:{self.credit_suffix})?"
+        )
         opening = rf"^[{re.escape(self.decorations)}]?\s*[（(]?\s*{self.credit_prefix}"
-        return re.compile(rf"{opening}{credit}(?:\s+{credit})*\s*[)）]?$")
+        credits = rf"{credit}(?:\s+{credit})*"
+        if self.unsigned_roles:
+            unsigned = "|".join(map(re.escape, sorted(self.unsigned_roles, key=len, reverse=True)))
+            credits = rf"(?:{credits}|(?:{self.outlet_pattern}){self.role_qualifier}(?:{unsigned}))"
+        return re.compile(rf"{opening}{credits}\s*[)）]?$")
+
+    @functools.cached_property
+    def credit_suffix_re(self) -> re.Pattern[str] | None:
+        return re.compile(rf"(?:{self.credit_suffix})\s*$") if self.credit_suffix else None
 
     @functools.cached_property
     def caption_credit_re(self) -> re.Pattern[str]:

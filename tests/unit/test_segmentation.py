@@ -78,6 +78,19 @@ def test_bylines() -> None:
         ("东海日报·东海网记者 王春生 柯远", "东海日报·东海网", ["王春生", "柯远"], []),
         ("本报驻江川记者 韩雪", "本报记者", ["韩雪"], []),
         ("■本报首席记者 韩雪 实习生 田野", "本报记者", ["韩雪", "田野"], []),
+        # the work credited or where the reporter filed from, after the names: not a name
+        ("本报记者 韩雪 文/图", "本报记者", ["韩雪"], []),
+        ("本报记者 韩雪 通讯员 田野 摄", "本报记者", ["韩雪"], ["田野"]),
+        ("本报记者 韩雪 柯远 报道", "本报记者", ["韩雪", "柯远"], []),
+        ("本报记者 韩雪/文", "本报记者", ["韩雪"], []),
+        ("本报记者 韩雪 发自江川", "本报记者", ["韩雪"], []),
+        ("本报记者 柯文 李图", "本报记者", ["柯文", "李图"], []),  # a name may end in 文 or 图
+        ("本报实习记者 韩雪", "本报记者", ["韩雪"], []),
+        ("本报驻江川记者站记者 韩雪", "本报记者", ["韩雪"], []),
+        # the paper's editorial voice signs with no name
+        ("本报评论员", "本报评论员", [], []),
+        ("（本报特约评论员）", "本报评论员", [], []),
+        ("东海日报评论部", "东海日报", [], []),
     ],
 )
 def test_byline_conventions_of_other_papers(
@@ -92,8 +105,28 @@ def test_datelines_of_other_papers_and_lines_that_only_look_like_credits() -> No
     assert b is not None and b.kind == "新华社" and start == len("据新华社北京11月3日电 ")
     b2, _ = parse_dateline("本报讯（记者 苏 岩）近日,……", R) or (None, 0)
     assert b2 is not None and b2.reporters == ["苏岩"]
-    for title in ("文化强国建设 文艺工作者在行动", "图说新闻", "记者节里的坚守与担当", "文明城市创建进行时"):
+    b3, start3 = parse_dateline("本报讯 记者韩雪 通讯员田野报道：近日,……", R) or (None, 0)
+    assert b3 is not None and (b3.reporters, b3.correspondents) == (["韩雪"], ["田野"])
+    assert start3 == len("本报讯 记者韩雪 通讯员田野报道：")  # the credit run into the text is not body
+    b4, start4 = parse_dateline("本报讯 记者从江川市总工会获悉,……", R) or (None, 0)
+    assert b4 is not None and not b4.reporters and start4 == len("本报讯 ")
+    for title in ("文化强国建设 文艺工作者在行动", "图说新闻", "记者节里的坚守与担当", "文明城市创建进行时", "评论员"):
         assert parse_standalone_byline(title, R) is None
+
+
+def test_a_commentary_signed_by_the_paper_keeps_its_title() -> None:
+    """本报评论员 under a commentary's title is its byline, not its headline (the title above it
+    read as a kicker before)."""
+    page = (
+        "让每一份劳动都被尊重\n\n本报评论员\n\n"
+        "劳动创造价值,也创造美好生活。各地工会把关心职工的工作做到细处、落到实处。\n\n"
+        "尊重劳动,需要制度保障,也需要全社会的共同努力。\n\n"
+        "南湖市新建十座职工驿站\n\n本报讯(记者 周青禾)今年南湖市新建职工驿站十座,为户外劳动者提供服务。\n"
+    )
+    first, second = segment_page(page).articles
+    assert (first.kicker, first.headline) == (None, "让每一份劳动都被尊重")
+    assert first.byline is not None and first.byline.kind == "本报评论员" and len(first.paragraphs) == 2
+    assert second.headline == "南湖市新建十座职工驿站"
 
 
 def test_editor_lines_as_other_papers_print_them() -> None:
