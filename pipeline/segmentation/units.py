@@ -92,7 +92,8 @@ def split_units(text: str, rules: SegmentationRules = DEFAULT_RULES) -> list[Uni
 def classify(unit: Unit, rules: SegmentationRules) -> UnitKind:
     text = unit.text
     compact = re.sub(r"\s+", "", text).strip(":：")
-    if compact in rules.guide_headers:
+    # a box header as papers print it: 阅读提示, ■阅读提示, 【导读】, 编者按：
+    if compact.strip(rules.decorations + "【】[]〖〗「」:：") in rules.guide_headers:
         return "guide_header"
     if rules.marker_re.fullmatch(text):
         return "marker"

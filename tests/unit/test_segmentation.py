@@ -187,6 +187,19 @@ def test_reading_guide_is_a_block_attached_to_its_article() -> None:
     assert got.articles == page.gold.articles
 
 
+@pytest.mark.parametrize("header", ["【导读】", "■阅读提示", "内容提要", "编者的话"])
+def test_a_reading_guide_headed_as_other_papers_head_it(header: str) -> None:
+    page = render(
+        "a1 T 小巷暖屋里的工会温度\n"
+        f"a1 G {header}\n"
+        "a1 G+ 一条小巷、一间暖屋,江川市把工会服务做进了街巷里。\n"
+        "a1 B:本报记者 本报记者 {r:韩雪}\n"
+        "a1 P 傍晚时分,老城区的职工暖屋亮起了灯。\n"
+    )
+    got = segment_page(page.text)
+    assert got.blocks == page.gold.blocks and got.articles == page.gold.articles
+
+
 def test_a_reading_guide_cut_by_a_column_end_keeps_all_its_text() -> None:
     """The guide's text runs on into the next block when a column end cuts its sentence; the
     article below it starts at its byline, not at the guide's second half."""
