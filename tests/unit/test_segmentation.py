@@ -141,6 +141,17 @@ def test_caption_credit_and_decks() -> None:
     assert parse_caption("户外劳动者在服务站休息。 本报记者 林子墨 摄/东海日报", R) == (True, "林子墨")
     assert parse_caption("职工们纷纷表示收获很大。", R) == (False, None)
     assert parse_caption("工人们在车间里忙碌。(新华社记者 张小明 摄)", R) == (True, "张小明")
+    assert parse_caption("工人们在车间里忙碌。 张小明/摄", R) == (True, "张小明")
+    # credits and sources as other papers print them; the credit before the name names no one here
+    for line in (
+        "工人们在车间里忙碌。 摄影：张小明",
+        "工人们在车间里忙碌。 图/张小明",
+        "工人们在车间里忙碌。 资料图",
+        "工人们在车间里忙碌。 图片由江川钢铁公司提供",
+    ):
+        assert parse_caption(line, R) == (True, None), line
+    for line in ("他说:“这是我们的蓝图。”", "项目总投资2亿元,详见附图", "图说新闻"):
+        assert parse_caption(line, R) == (False, None), line
     assert assign_decks(["小车间里的大工匠", "记江川市机械制造厂高级技师林某"], R) == (
         None,
         "小车间里的大工匠",
