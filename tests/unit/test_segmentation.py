@@ -130,9 +130,19 @@ def test_a_commentary_signed_by_the_paper_keeps_its_title() -> None:
 
 
 def test_editor_lines_as_other_papers_print_them() -> None:
-    for line in ("本版责编：韩雪 版式：田野", "责编：韩雪", "版式设计：田野", "美术编辑：柯远"):
+    for line in (
+        "本版责编：韩雪 版式：田野",
+        "责编：韩雪",
+        "版式设计：田野",
+        "美术编辑：柯远",
+        "编辑/韩雪",
+        "策划：韩雪 统筹：田野",
+        "值班编辑：柯远",
+        "视觉设计：田野",
+        "审核：韩雪",
+    ):
         assert classify(split_units(line, R)[0], R) == "editor", line
-    for title in ("版式改革让读者耳目一新", "制图师傅的一天", "编辑部里的年轻人"):
+    for title in ("版式改革让读者耳目一新", "制图师傅的一天", "编辑部里的年轻人", "统筹推进城乡融合发展", "策划案"):
         assert classify(split_units(title, R)[0], R) == "title", title
 
 
