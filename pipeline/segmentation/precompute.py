@@ -63,6 +63,9 @@ def _banner_lines(banners: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(f" {' '.join(b.split())} " for b in banners)
 
 
+_TONE = "!?！？"
+
+
 def _end_classes(texts: list[str], lasts: list[str], rules: SegmentationRules) -> list[str]:
     """``_end_class`` of every text (none is empty), by its last character; a closer (”, ）) needs the text."""
     classes = {last: end_class_of(last, rules) for last in set(lasts)}
@@ -87,10 +90,18 @@ def shapes(units: Sequence[Unit], rules: SegmentationRules) -> list[_Shape]:
     bucket = _LEN_BUCKETS  # a length past 80 is "long"
     lengths = [bucket[m] if m <= 80 else "long" for m in map(len, map("".join, phrases))]
     raw_lengths = [bucket[m] if m <= 80 else "long" for m in map(len, texts)]
-    ends = _end_classes(texts, lasts, rules)
+    # a headline's ! or ? is its tone, not a sentence's end (这个冬天不太冷！): its end is read before it
+    ending = texts
+    if any(kind == "title" and last in _TONE for kind, last in zip(kinds, lasts, strict=True)):
+        ending = [
+            (t.rstrip(_TONE) or t) if kind == "title" and last in _TONE else t
+            for t, kind, last in zip(texts, kinds, lasts, strict=True)
+        ]
+        lasts = list(map(itemgetter(-1), ending))
+    ends = _end_classes(ending, lasts, rules)
     commas = [m if m < 2 else 2 for m in map(len, map(_COMMAS.findall, texts))]  # commas and semicolons, 0-2
     first_pos = list(map(_edge_pos, map(itemgetter(slice(None, 6)), texts), repeat(False)))
-    last_pos = list(map(_edge_pos, map(itemgetter(slice(-6, None)), texts), repeat(True)))
+    last_pos = list(map(_edge_pos, map(itemgetter(slice(-6, None)), ending), repeat(True)))
     starts_cont = list(map(rules.continuation_starts.__contains__, firsts))
     openers = list(map(str.startswith, texts, repeat(rules.paragraph_openers)))
     datelines = list(map(bool, map(rules.dateline.match, texts)))

@@ -3,7 +3,9 @@ the kind of each unit, sentence ends, words across a cut, page numbers in jump m
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -122,6 +124,23 @@ def is_title_like(text: str, rules: SegmentationRules) -> bool:
         return False  # a clause list: a cut paragraph, not a headline
     stripped = text.rstrip(rules.closers + " ")
     return bool(stripped) and stripped[-1] not in rules.sentence_end + ",，:：、"
+
+
+def titles_before_a_story(units: Sequence[Unit], rules: SegmentationRules) -> None:
+    """A line the shape test reads as text but that sits right above a story's opening (its byline,
+    or a 本报讯 dateline) is its title when it is short and no sentence: headlines that exclaim or
+    ask (这个冬天不太冷！, 职工书屋为何这样火？) or list clauses (稳就业，促发展，工会在行动). A cut
+    paragraph's fragment above another story's byline ends in a comma, or runs longer, or holds a 。."""
+    for unit, after in itertools.pairwise(units):
+        if unit.kind != "para" or len(unit.text) > rules.max_subhead_chars + 6 or "。" in unit.text:
+            continue
+        if not (
+            (after.kind == "byline" and after.text[0] not in "(（") or rules.dateline.match(after.text) is not None
+        ):
+            continue
+        stripped = unit.text.rstrip(rules.closers + " ")
+        if stripped and (stripped[-1] in "!?！？" or "\u4e00" <= stripped[-1] <= "\u9fff"):
+            unit.kind = "title"
 
 
 def _trigrams(text: str) -> list[str]:

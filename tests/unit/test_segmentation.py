@@ -114,6 +114,29 @@ def test_datelines_of_other_papers_and_lines_that_only_look_like_credits() -> No
         assert parse_standalone_byline(title, R) is None
 
 
+def test_headlines_that_ask_or_list_clauses_head_the_story_below_them() -> None:
+    """A line the shape test reads as text (it ends in ？ or lists clauses) right above a story's
+    byline or 本报讯 dateline is that story's title, not a paragraph of the story before."""
+    page = (
+        "江川市总工会推出十项服务举措\n\n本报讯(记者 韩雪)近日,江川市总工会推出十项服务职工举措。\n\n"
+        "职工书屋为何这样火？\n\n本报记者 柯远\n\n走进东岭区职工书屋,不少职工正在安静地阅读。\n\n"
+        "稳就业，促发展，工会在行动\n\n本报讯(记者 李图)今年以来,青石市各级工会开展招聘活动六十余场。\n"
+    )
+    got = segment_page(page).articles
+    assert [a.headline for a in got] == [
+        "江川市总工会推出十项服务举措",
+        "职工书屋为何这样火？",
+        "稳就业，促发展，工会在行动",
+    ]
+    assert [len(a.paragraphs) for a in got] == [1, 1, 1]
+    # a cut paragraph's fragment above another story's byline stays text: it ends in a comma
+    cut = segment_page(
+        "南湖县开展技能比武\n\n本报讯(记者 韩雪)连日来,南湖县各企业工会组织职工开展岗位练兵。\n\n"
+        "近日,全县举办技能比武,\n\n本报记者 柯远\n\n走进东岭区职工书屋,不少职工正在安静地阅读。\n"
+    )
+    assert "近日,全县举办技能比武," not in [a.headline for a in cut.articles]
+
+
 def test_a_commentary_signed_by_the_paper_keeps_its_title() -> None:
     """本报评论员 under a commentary's title is its byline, not its headline (the title above it
     read as a kicker before)."""
