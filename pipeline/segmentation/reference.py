@@ -115,7 +115,8 @@ def possible_actions(seg: ScoredSegmenter, unit: Unit, art: _Art, state: _ArtSta
         actions.append("sub")
         if state[1]:
             actions.append("pjoin")
-    actions.append("pnew")
+    if not seg._heads_a_dateline(unit):  # a title-like line above a dateline heads that story
+        actions.append("pnew")
     return actions
 
 
