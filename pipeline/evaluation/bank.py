@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -33,6 +33,7 @@ class BankArticle:
     caption: str = ""  # a photo printed with the article (photo news: the whole item)
     photographers: tuple[str, ...] = ()
     credit: str = ""  # how the credit is printed: "" (X摄), 本报记者, 通讯员, or "/agency"
+    alt_headlines: tuple[str, ...] = ()  # other headline styles (headline_styles.toml)
 
     @property
     def paragraphs(self) -> list[str]:
@@ -65,11 +66,13 @@ def load_bank(directory: Path = BANK_DIR) -> Bank:
     articles: list[BankArticle] = []
     columns: list[str] = []
     editors: list[str] = []
+    alts: dict[str, tuple[str, ...]] = {}
     for path in sorted(directory.glob("*.toml")):
         with path.open("rb") as fh:
             data = tomllib.load(fh)
         columns.extend(data.get("columns", ()))
         editors.extend(data.get("editors", ()))
+        alts.update({k: _as_tuple(v) for k, v in data.get("alt_headlines", {}).items()})
         for raw in data.get("article", ()):
             fields = {k: v for k, v in raw.items()}
             for key in ("reporters", "correspondents", "banner", "body", "photographers"):
@@ -79,6 +82,9 @@ def load_bank(directory: Path = BANK_DIR) -> Bank:
     ids = [a.id for a in articles]
     if len(ids) != len(set(ids)):
         raise ValueError("article bank: duplicate ids")
+    if unknown := set(alts) - set(ids):
+        raise ValueError(f"article bank: headline styles for unknown articles {sorted(unknown)}")
+    articles = [replace(a, alt_headlines=alts[a.id]) if a.id in alts else a for a in articles]
     for a in articles:
         if a.split not in ("fit", "heldout"):
             raise ValueError(f"{a.id}: split must be fit or heldout")
@@ -86,7 +92,9 @@ def load_bank(directory: Path = BANK_DIR) -> Bank:
             raise ValueError(f"{a.id}: an article needs a headline and paragraphs")
         if a.genre == "photo" and not (a.caption and a.photographers):
             raise ValueError(f"{a.id}: photo news needs a caption and a photographer")
-        if any(c in p for p in (a.headline, a.kicker, a.subheadline, *a.body, a.caption) for c in "|{}«»"):
+        if any(
+            c in p for p in (a.headline, a.kicker, a.subheadline, *a.body, a.caption, *a.alt_headlines) for c in "|{}«»"
+        ):
             raise ValueError(f"{a.id}: markup characters in the text")
     return Bank(tuple(articles), tuple(dict.fromkeys(columns)), tuple(dict.fromkeys(editors)))
 

@@ -99,10 +99,22 @@ def _page_rng(seed: int, recipe: str, split: str, n: int) -> random.Random:
     return random.Random(f"{seed}/{recipe}/{split}/{n}")
 
 
+#: the share of fit-text articles printed under another headline style (headline_styles.toml):
+#: short, exclaiming, asking or clause-listing headlines, which the bank's own seldom are
+RESTYLE_FIT = 0.0
+
+
 def generate_pages(
-    seed: int = DEFAULT_SEED, bank: Bank | None = None, per_recipe: dict[str, int] | None = None
+    seed: int = DEFAULT_SEED,
+    bank: Bank | None = None,
+    per_recipe: dict[str, int] | None = None,
+    restyle: dict[str, float] | None = None,
 ) -> list[GenPage]:
-    """Every recipe's pages on fit text and on held-out text; the same pages for the same seed."""
+    """Every recipe's pages on fit text and on held-out text; the same pages for the same seed.
+
+    ``restyle``: per text split, the share of articles printed under another headline style (by
+    default fit text only; the held-out pages are reported as they were pinned)."""
+    shares = restyle if restyle is not None else {"fit": RESTYLE_FIT, "heldout": 0.0}
     bank = bank or load_bank()
     counts = per_recipe or PAGES_PER_RECIPE
     pages: list[GenPage] = []
@@ -113,6 +125,8 @@ def generate_pages(
             while n < n_pages:
                 rng = _page_rng(seed, recipe, split, n)
                 comp = Composer(bank, split, rng, Style(half=rng.random() < 0.75, rng=rng))
+                comp.restyle = shares.get(split, 0.0)
+                comp.restyle_rng = random.Random(f"{seed}/{recipe}/{split}/{n}/headline-style")
                 name = f"{recipe}-{split}-{n:02d}"
                 if recipe == "jump_page":
                     p_from, p_to = 1, rng.choice([2, 3, 4, 5, 8])
@@ -143,6 +157,18 @@ def generate_pages(
 @cache
 def _cached(seed: int) -> tuple[GenPage, ...]:
     return tuple(generate_pages(seed))
+
+
+@cache
+def restyled_pages(seed: int = DEFAULT_SEED) -> tuple[GenPage, ...]:
+    """The held-out-text pages again, every article that has other headline styles
+    (``headline_styles.toml``: short, exclaiming, asking, clause-listing) printed under one; only
+    the pages where that changed something. Same layouts, same text otherwise: the difference to
+    the held-out figures is what other papers' ways of titling cost."""
+    bank = load_bank()
+    styled = {a.id for a in bank.articles if a.alt_headlines}
+    pages = generate_pages(seed, bank, restyle={"fit": 0.0, "heldout": 1.0})
+    return tuple(p for p in pages if p.text_split == "heldout" and styled.intersection(p.articles))
 
 
 def generated_pages(

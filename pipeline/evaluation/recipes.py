@@ -31,6 +31,10 @@ class Composer:
     used: list[str] = field(default_factory=list)
     n_art: int = 0
     n_blk: int = 0
+    # the share of articles printed under one of their other headline styles, drawn from a stream
+    # of its own (the page's layout draws stay as they are)
+    restyle: float = 0.0
+    restyle_rng: random.Random | None = None
 
     def take(self, *genres: str, min_paras: int = 0, max_chars: int = 10**6) -> BankArticle:
         pool = [
@@ -44,6 +48,8 @@ class Composer:
             )
         art = self.rng.choice(pool)
         self.used.append(art.id)
+        if art.alt_headlines and self.restyle_rng is not None and self.restyle_rng.random() < self.restyle:
+            art = replace(art, headline=self.restyle_rng.choice(art.alt_headlines))
         return art
 
     def article(self, art: BankArticle, **kw: object) -> tuple[str, list[Piece]]:

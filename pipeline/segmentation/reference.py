@@ -96,8 +96,12 @@ def context(seg: ScoredSegmenter, i: int, unit: Unit) -> _Context:
     )
 
 
-def possible_actions(seg: ScoredSegmenter, unit: Unit, art: _Art, state: _ArtState, ctx: _Context) -> list[str]:
-    """The actions structurally possible for the unit on ``art``."""
+def possible_actions(
+    seg: ScoredSegmenter, unit: Unit, art: _Art, state: _ArtState, ctx: _Context, decoding: bool = True
+) -> list[str]:
+    """The actions structurally possible for the unit on ``art``. ``decoding``: also drop what the
+    decoder never takes (a title-like line above a dateline as a paragraph); training sees those
+    candidates too, as negatives."""
     if unit.kind == "byline":
         # a byline heads an article's body; only an end credit, (本报记者 X), follows one
         if art.byline is None and (not art.paragraphs or unit.text[0] in "(（"):
@@ -115,7 +119,7 @@ def possible_actions(seg: ScoredSegmenter, unit: Unit, art: _Art, state: _ArtSta
         actions.append("sub")
         if state[1]:
             actions.append("pjoin")
-    if not seg._heads_a_dateline(unit):  # a title-like line above a dateline heads that story
+    if not (decoding and seg._heads_a_dateline(unit)):  # a title-like line above a dateline heads that story
         actions.append("pnew")
     return actions
 
@@ -190,14 +194,14 @@ def pair(
     return key, reals
 
 
-def candidates(seg: ScoredSegmenter, i: int, unit: Unit) -> list[Candidate]:
-    """Every candidate with its feature dictionaries (what training fits on)."""
+def candidates(seg: ScoredSegmenter, i: int, unit: Unit, decoding: bool = True) -> list[Candidate]:
+    """Every candidate with its feature dictionaries (what training fits on, ``decoding=False``)."""
     out = [Candidate("new_body", None)]
     if unit.kind != "byline":
         out += [Candidate("new_title", None), Candidate("banner", None)]
     ctx = context(seg, i, unit)
     for art, state, aff, nx_aff in zip(ctx.arts, ctx.states, ctx.affs, ctx.nx_affs, strict=True):
-        actions = possible_actions(seg, unit, art, state, ctx)
+        actions = possible_actions(seg, unit, art, state, ctx, decoding)
         if not actions:
             continue
         key, reals = pair(seg, unit, art, state, ctx, aff, nx_aff)

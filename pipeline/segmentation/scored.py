@@ -379,7 +379,7 @@ class ScoredSegmenter(_Segmenter):
                     self.guide = None
                 self.prev_action, self.prev_art = "guide", None
             elif oracle is not None:
-                choice = oracle(i, unit, reference_candidates(self, i, unit))
+                choice = oracle(i, unit, reference_candidates(self, i, unit, decoding=False))
                 if choice is not None:
                     self.apply(unit, choice.action, choice.art)
             elif (settled := self._next_paragraph(i, unit)) is not None:

@@ -305,11 +305,14 @@ def quality_report(
     ``leave_one_recipe_out``  per recipe, a model fitted on every *other* recipe's fit pages
                       (``loro_per_recipe`` of each, default ``per_recipe``), scored on that recipe's
                       held-out-text pages (unseen layout and unseen text), summed;
+    ``heldout_restyled``  the held-out-text pages with their articles under other papers' headline
+                      styles (short, exclaiming, asking, clause-listing: ``restyled_pages``), only
+                      the pages where that changed something;
     ``handwritten``   the team's golden pages and sample issues, never fitted on.
     """
     from pipeline import PROJECT_ROOT
     from pipeline.evaluation.golden import render_file
-    from pipeline.evaluation.pagegen import generated_pages
+    from pipeline.evaluation.pagegen import generated_pages, restyled_pages
     from pipeline.evaluation.recipes import RECIPES
 
     model = model or _shipped()
@@ -323,6 +326,8 @@ def quality_report(
         fit_pages = training_pages(per_recipe)
         report["fitted"] = _subset(score_pages(model, [(str(n), t, g) for n, (t, g) in enumerate(fit_pages)]))
     report["heldout_text"] = _subset(score_pages(model, as_triples))
+    restyled = [(p.name, p.page.text, p.page.gold) for p in restyled_pages()]
+    report["heldout_restyled"] = {"pages": len(restyled), **_subset(score_pages(model, restyled))}
     report["handwritten"] = _subset(score_pages(model, hand, _paper_rules()))
     if loro:
         per_recipe = loro_per_recipe or per_recipe

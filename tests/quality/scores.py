@@ -30,5 +30,6 @@ def current_scores() -> dict[str, dict[str, float]]:
         "segmentation": seg.as_dict(),
         "segmentation_heldout_text": generalisation["heldout_text"],  # type: ignore[dict-item]
         "segmentation_leave_one_recipe_out": generalisation["leave_one_recipe_out"],  # type: ignore[dict-item]
+        "segmentation_heldout_restyled": generalisation["heldout_restyled"],  # type: ignore[dict-item]
         "enrichment": {"articles": enr["articles"], **flat},
     }

@@ -132,6 +132,29 @@ def test_bank_size_and_split() -> None:
     assert all(2 <= sum(p.startswith("## ") for p in a.body) <= 4 for a in features if len(a.paragraphs) >= 6)
 
 
+def test_restyled_pages_change_only_headlines(pages: list[pagegen.GenPage]) -> None:
+    """The held-out pages under other headline styles: same layouts and articles, some headlines
+    printed in another style; fit pages never restyled by default, held-out pages as pinned."""
+    held = {p.name: p for p in pages if p.text_split == "heldout"}
+    half = str.maketrans("！？，“”", '!?,""')  # a page may print half-width punctuation
+    styles = {h for a in load_bank().articles for h in a.alt_headlines}
+    styles |= {h.translate(half) for h in styles}
+    restyled = pagegen.restyled_pages()
+    assert len(restyled) >= 20
+    changed = 0
+    for page in restyled:
+        plain = held[page.name]
+        assert page.articles == plain.articles and len(page.page.gold.articles) == len(plain.page.gold.articles)
+        for got, was in zip(page.page.gold.articles, plain.page.gold.articles, strict=True):
+            assert got.paragraphs == was.paragraphs
+            if got.headline != was.headline:
+                assert got.headline in styles
+                changed += 1
+    assert changed >= len(restyled)
+    written = [h for a in load_bank().articles for h in a.alt_headlines]
+    assert all(len(h) <= 12 or "，" in h or h[-1] in "！？" for h in written)  # styles the bank seldom has
+
+
 def test_typeset_wrap_keeps_the_text_and_never_starts_a_line_with_closing_punctuation() -> None:
     body = "\u3000\u3000“机器能测出来的误差,手也能摸出来。”他笑着说。公差只有0.002毫米,相当于头发丝的一半。“好的。”"
     for width in range(4, 30):

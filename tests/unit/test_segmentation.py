@@ -115,20 +115,23 @@ def test_datelines_of_other_papers_and_lines_that_only_look_like_credits() -> No
 
 
 def test_headlines_that_ask_or_list_clauses_head_the_story_below_them() -> None:
-    """A line the shape test reads as text (it ends in ？ or lists clauses) right above a story's
-    byline or 本报讯 dateline is that story's title, not a paragraph of the story before."""
+    """A line the shape test reads as text (it ends in ！ or ？, or lists clauses) right above a
+    story's byline or 本报讯 dateline is that story's title, not a paragraph of the story before
+    (nor is a short headline above a 本报讯 item, which the weights alone took for one)."""
     page = (
         "江川市总工会推出十项服务举措\n\n本报讯(记者 韩雪)近日,江川市总工会推出十项服务职工举措。\n\n"
+        "这个冬天不太冷！\n\n本报讯(通讯员 田野)入冬以来,南湖县总工会为环卫工人送去御寒物资一千余份。\n\n"
         "职工书屋为何这样火？\n\n本报记者 柯远\n\n走进东岭区职工书屋,不少职工正在安静地阅读。\n\n"
         "稳就业，促发展，工会在行动\n\n本报讯(记者 李图)今年以来,青石市各级工会开展招聘活动六十余场。\n"
     )
     got = segment_page(page).articles
     assert [a.headline for a in got] == [
         "江川市总工会推出十项服务举措",
+        "这个冬天不太冷！",
         "职工书屋为何这样火？",
         "稳就业，促发展，工会在行动",
     ]
-    assert [len(a.paragraphs) for a in got] == [1, 1, 1]
+    assert [len(a.paragraphs) for a in got] == [1, 1, 1, 1]
     # a cut paragraph's fragment above another story's byline stays text: it ends in a comma
     cut = segment_page(
         "南湖县开展技能比武\n\n本报讯(记者 韩雪)连日来,南湖县各企业工会组织职工开展岗位练兵。\n\n"
