@@ -76,7 +76,7 @@ class SegmentationRules(BaseModel):
     def dateline(self) -> re.Pattern[str]:
         # 本报讯 / 本报北京11月3日电 / 新华社北京6月1日电, optionally "(记者X 通讯员Y)"
         return re.compile(
-            rf"^[{re.escape(self.decorations)}]?\s*据?(?P<head>本报讯|本报[^\s（(，,。]{{1,16}}?[讯电]|{self.outlet_pattern}[^\s（(，,。]{{0,16}}?电)"
+            rf"^[{re.escape(self.decorations)}]?\s*据?(?P<head>本报讯|本报综合(?:报道|消息)|本报[^\s（(，,。]{{1,16}}?[讯电]|{self.outlet_pattern}[^\s（(，,。]{{0,16}}?电)"
             r"\s*(?:[（(](?P<credits>[^）)]{0,80})[）)]"
             # or the credit run into the text: 本报讯 记者张三报道：
             rf"|(?P<said>(?:{self.roles_re})[^：:，,。（(]{{1,30}}?报道)\s*[：:])?\s*"

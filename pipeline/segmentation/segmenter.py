@@ -413,9 +413,14 @@ class _Segmenter:
     def _article(self, art: _Art) -> Article:
         decks: list[str] = []
         for unit in sorted(art.title_units, key=lambda u: u.idx):
-            decks.extend(bylines.split_decks(unit.text, self.rules))
+            parts = bylines.split_decks(unit.text, self.rules)
+            if unit.text.lstrip().startswith("——") and len(parts) == 1:
+                parts = ["——" + parts[0]]  # a subtitle on a line of its own keeps its cue
+            decks.extend(parts)
         separate = len(art.title_units) == len(decks) > 1
-        kicker, headline, sub = bylines.assign_decks(decks, self.rules, separate_lines=separate)
+        kicker, headline, sub = (
+            d.removeprefix("——") if d else d for d in bylines.assign_decks(decks, self.rules, separate_lines=separate)
+        )
         body = sorted(art.body_units, key=lambda u: u.idx)
         return Article(
             kicker=kicker,

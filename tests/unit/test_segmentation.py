@@ -140,6 +140,23 @@ def test_headlines_that_ask_or_list_clauses_head_the_story_below_them() -> None:
     assert "近日,全县举办技能比武," not in [a.headline for a in cut.articles]
 
 
+def test_a_subtitle_on_a_line_of_its_own_and_a_round_up_dateline() -> None:
+    page = (
+        "江川市职业技能培训惠及十二万人次\n——三年新增高技能人才一万八千人\n本报记者 韩雪\n"
+        "近日,记者从江川市人社局了解到,三年来该市累计开展职业技能培训十二万人次。\n"
+        "工会驿站里的暖心事\n本报综合报道 入冬以来,各地工会驿站为户外劳动者送上热水、热饭和御寒衣物。\n"
+    )
+    first, second = segment_page(page).articles
+    # the —— cue marks the lower line as the subtitle (without it the upper line read as a kicker)
+    assert (first.kicker, first.headline, first.subheadline) == (
+        None,
+        "江川市职业技能培训惠及十二万人次",
+        "三年新增高技能人才一万八千人",
+    )
+    # 本报综合报道 opens a story as 本报讯 does: the line above it is its title
+    assert second.headline == "工会驿站里的暖心事" and second.paragraphs[0].startswith("入冬以来")
+
+
 def test_a_commentary_signed_by_the_paper_keeps_its_title() -> None:
     """本报评论员 under a commentary's title is its byline, not its headline (the title above it
     read as a kicker before)."""
