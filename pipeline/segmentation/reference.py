@@ -100,8 +100,9 @@ def possible_actions(
     seg: ScoredSegmenter, unit: Unit, art: _Art, state: _ArtState, ctx: _Context, decoding: bool = True
 ) -> list[str]:
     """The actions structurally possible for the unit on ``art``. ``decoding``: also drop what the
-    decoder never takes (a title-like line above a dateline as a paragraph); training sees those
-    candidates too, as negatives."""
+    decoder never takes (a deck under a title line that is already two decks; a title-like line
+    above a dateline as a paragraph); training sees those candidates too, as negatives, so the
+    weights fitted do not depend on what the decoder prunes."""
     if unit.kind == "byline":
         # a byline heads an article's body; only an end credit, (本报记者 X), follows one
         if art.byline is None and (not art.paragraphs or unit.text[0] in "(（"):
@@ -113,7 +114,7 @@ def possible_actions(
     # untitled, or a deck under its title line (not under a line that is already two decks,
     # "主题——副题": the subtitle closes a title)
     titles = art.title_units
-    if not titles or (titles[-1] is seg.last and not seg._two_decks(titles[-1])):
+    if not titles or (titles[-1] is seg.last and not (decoding and seg._two_decks(titles[-1]))):
         actions.append("title")
     if art.paragraphs and not ctx.opens_story:  # a section head is followed by its paragraph
         actions.append("sub")
