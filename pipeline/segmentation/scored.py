@@ -61,12 +61,13 @@ from pipeline.segmentation.model import (
 )
 from pipeline.segmentation.rules import DEFAULT_RULES, SegmentationRules
 from pipeline.segmentation.segmenter import _Art, _Blk, _Segmenter, finish
-from pipeline.segmentation.units import Unit, ends_sentence, titles_before_a_story
+from pipeline.segmentation.units import Unit, ends_sentence, join_byline_lines, titles_before_a_story
 
 
 class ScoredSegmenter(_Segmenter):
     def __init__(self, text: str, rules: SegmentationRules, model: Model) -> None:
         super().__init__(text, rules, fix_kinds=False)  # each unit's shape, without the rules' fix-ups
+        self.units = join_byline_lines(self.units)
         titles_before_a_story(self.units, rules)
         self.model = model
         self.prev_action = "start"

@@ -143,6 +143,33 @@ def titles_before_a_story(units: Sequence[Unit], rules: SegmentationRules) -> No
             unit.kind = "title"
 
 
+def join_byline_lines(units: list[Unit]) -> list[Unit]:
+    """A credit printed on two lines (本报记者 甲 / 本报通讯员 乙) is one byline: adjacent byline
+    units, neither an end credit, become one unit (its text the two joined by a space)."""
+    if not any(a.kind == b.kind == "byline" for a, b in itertools.pairwise(units)):
+        return units
+    out: list[Unit] = []
+    for unit in units:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.kind == unit.kind == "byline"
+            and prev.byline is not None
+            and unit.byline is not None
+            and prev.text[0] not in "(（"
+            and unit.text[0] not in "(（"
+        ):
+            merged = Byline(
+                kind=prev.byline.kind,
+                reporters=prev.byline.reporters + unit.byline.reporters,
+                correspondents=prev.byline.correspondents + unit.byline.correspondents,
+            )
+            out[-1] = Unit(prev.idx, f"{prev.text} {unit.text}", prev.start, unit.end, "byline", merged)
+            continue
+        out.append(Unit(len(out), unit.text, unit.start, unit.end, unit.kind, unit.byline, unit.photographer))
+    return out
+
+
 def _trigrams(text: str) -> list[str]:
     """Character trigrams of the Han text (names and terms repeat within an article)."""
     han = "".join(_HAN.findall(text))

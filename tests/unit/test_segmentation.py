@@ -157,6 +157,18 @@ def test_a_subtitle_on_a_line_of_its_own_and_a_round_up_dateline() -> None:
     assert second.headline == "工会驿站里的暖心事" and second.paragraphs[0].startswith("入冬以来")
 
 
+def test_a_credit_printed_on_two_lines_is_one_byline() -> None:
+    page = (
+        "江川港区货运量创新高\n\n本报记者 柯远\n\n本报通讯员 田野\n\n"
+        "今年前十个月,江川港区完成货物吞吐量一亿二千万吨,同比增长百分之八。\n\n"
+        "南湖县职工运动会开幕\n\n本报讯(记者 韩雪)近日,南湖县第五届职工运动会开幕。\n"
+    )
+    first, second = segment_page(page).articles  # the second line no longer opens an untitled article
+    assert first.byline is not None and (first.byline.reporters, first.byline.correspondents) == (["柯远"], ["田野"])
+    assert first.headline == "江川港区货运量创新高" and len(first.paragraphs) == 1
+    assert second.headline == "南湖县职工运动会开幕"
+
+
 def test_a_commentary_signed_by_the_paper_keeps_its_title() -> None:
     """本报评论员 under a commentary's title is its byline, not its headline (the title above it
     read as a kicker before)."""
