@@ -108,8 +108,12 @@ def possible_actions(
         if art.byline is None and (not art.paragraphs or unit.text[0] in "(（"):
             return ["pnew"]
         return []
-    if ctx.dateline:  # 本报讯 … opens a story's body
-        return ["pnew"] if not art.paragraphs and art.byline is None else []
+    if ctx.dateline:  # 本报讯 … opens a story's body, also right under its byline line (本报记者 X)
+        return (
+            ["pnew"]
+            if not art.paragraphs and (art.byline is None or (bool(art.body_units) and art.body_units[-1] is seg.last))
+            else []
+        )
     actions = []
     # untitled, or a deck under its title line (not under a line that is already two decks,
     # "主题——副题": the subtitle closes a title)

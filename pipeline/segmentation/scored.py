@@ -235,8 +235,8 @@ class ScoredSegmenter(_Segmenter):
                 if art.byline is not None or (paragraphs and text[0] not in "(（"):
                     continue
                 actions: tuple[str, ...] = ("pnew",)
-            elif dateline:
-                if paragraphs or art.byline is not None:
+            elif dateline:  # opens a story's body, also right under its byline line (本报记者 X)
+                if paragraphs or (art.byline is not None and not (art.body_units and art.body_units[-1] is last_unit)):
                     continue
                 actions = ("pnew",)
             else:

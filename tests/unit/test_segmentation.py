@@ -169,6 +169,22 @@ def test_a_credit_printed_on_two_lines_is_one_byline() -> None:
     assert second.headline == "南湖县职工运动会开幕"
 
 
+def test_a_dateline_paragraph_under_a_byline_line_opens_that_story() -> None:
+    """本报记者 X on its own line, then 本报北京…电 at the head of the first paragraph (as some papers
+    print both): one article, not a titled article without a body and an untitled one."""
+    page = (
+        "全国职工数字技能大赛决赛开幕\n\n本报记者 王小川\n\n"
+        "本报北京11月29日电 第二届全国职工数字技能大赛决赛29日在北京开幕,八百余名选手同场竞技。\n\n"
+        "本届大赛设置人工智能训练师、工业互联网运维员等十个赛项。\n\n"
+        "江川港区货运量创新高\n\n本报讯(记者 柯远)今年前十个月,江川港区完成货物吞吐量一亿二千万吨。\n"
+    )
+    first, second = segment_page(page).articles
+    assert first.headline == "全国职工数字技能大赛决赛开幕" and first.byline is not None
+    assert first.byline.reporters == ["王小川"] and len(first.paragraphs) == 2
+    assert first.paragraphs[0].startswith("第二届")
+    assert second.headline == "江川港区货运量创新高"
+
+
 def test_a_commentary_signed_by_the_paper_keeps_its_title() -> None:
     """本报评论员 under a commentary's title is its byline, not its headline (the title above it
     read as a kicker before)."""
