@@ -70,8 +70,13 @@ def parse_dateline(text: str, rules: SegmentationRules) -> tuple[Byline, int] | 
 
 def parse_standalone_byline(text: str, rules: SegmentationRules) -> Byline | None:
     """ "本报记者 周青禾", "本报记者 甲乙 本报通讯员 丙丁", "东海日报记者 王某"."""
-    if len(text) > rules.max_byline_chars or not rules.standalone_byline.match(text):
+    if len(text) > rules.max_byline_chars:
         return None
+    if rules.author_note_re is not None and rules.author_note_re.match(text):
+        return Byline(kind="作者")  # (作者单位：…) closes an essay: an end credit naming no one new
+    if not rules.standalone_byline.match(text):
+        author = rules.author_re.match(text) if rules.author_re is not None else None
+        return Byline(kind="作者", reporters=_names(author.group("names"))) if author else None
     reporters, correspondents, outlet, role = parse_credits(text.strip("()（）"), rules)
     if not reporters and not correspondents:
         unsigned = re.search("|".join(map(re.escape, rules.unsigned_roles)), text) if rules.unsigned_roles else None

@@ -105,7 +105,10 @@ def possible_actions(
     weights fitted do not depend on what the decoder prunes."""
     if unit.kind == "byline":
         # a byline heads an article's body; only an end credit, (本报记者 X), follows one
-        if art.byline is None and (not art.paragraphs or unit.text[0] in "(（"):
+        # (when decoding, an end credit may also follow a body whose article has its byline
+        # already: (作者单位：…) under an essay signed 文/王某)
+        end_credit = bool(art.paragraphs) and unit.text[0] in "(（"
+        if (art.byline is None and (not art.paragraphs or end_credit)) or (decoding and end_credit):
             return ["pnew"]
         return []
     if ctx.dateline:  # 本报讯 … opens a story's body, also right under its byline line (本报记者 X)

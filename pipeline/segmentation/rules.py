@@ -31,6 +31,8 @@ class SegmentationRules(BaseModel):
     reporter_roles: tuple[str, ...]
     correspondent_roles: tuple[str, ...]
     unsigned_roles: tuple[str, ...] = ()
+    author_credit: str = ""
+    author_note: str = ""
     name_pattern: str
     role_qualifier: str = ""
     credit_prefix: str = ""
@@ -95,6 +97,18 @@ class SegmentationRules(BaseModel):
             unsigned = "|".join(map(re.escape, sorted(self.unsigned_roles, key=len, reverse=True)))
             credits = rf"(?:{credits}|(?:{self.outlet_pattern}){self.role_qualifier}(?:{unsigned}))"
         return re.compile(rf"{opening}{credits}\s*[)）]?$")
+
+    @functools.cached_property
+    def author_re(self) -> re.Pattern[str] | None:
+        """文/王某 (names in the group ``names``); None when the paper configures no such credit."""
+        if not self.author_credit:
+            return None
+        name = self.name_pattern
+        return re.compile(rf"{self.author_credit}(?P<names>{name}(?:[\s、，,]+{name})*)\s*[)）]?$")
+
+    @functools.cached_property
+    def author_note_re(self) -> re.Pattern[str] | None:
+        return re.compile(self.author_note) if self.author_note else None
 
     @functools.cached_property
     def credit_suffix_re(self) -> re.Pattern[str] | None:

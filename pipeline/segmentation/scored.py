@@ -232,7 +232,7 @@ class ScoredSegmenter(_Segmenter):
             fresh = under_title and not art.body_units and art.byline is None
             cut = state[1]
             if kind == "byline":
-                if art.byline is not None or (paragraphs and text[0] not in "(（"):
+                if not ((art.byline is None and not paragraphs) or (paragraphs and text[0] in "(（")):
                     continue
                 actions: tuple[str, ...] = ("pnew",)
             elif dateline:  # opens a story's body, also right under its byline line (本报记者 X)

@@ -185,6 +185,22 @@ def test_a_dateline_paragraph_under_a_byline_line_opens_that_story() -> None:
     assert second.headline == "江川港区货运量创新高"
 
 
+def test_an_essay_signed_by_its_author() -> None:
+    """文/王某 under an essay's title is its byline (it had become the headline), and the note on the
+    author at its end, (作者单位：…), closes it (it had become an article of its own)."""
+    page = (
+        "车间里的灯光\n\n文/王小川\n\n凌晨四点,车间里的灯光依旧明亮。师傅们守在机床旁,一遍遍校准刀具。\n\n"
+        "这样的夜晚,他们已经习以为常。\n\n(作者单位:江川市机械制造厂)\n\n"
+        "江川港区货运量创新高\n\n本报讯(记者 柯远)今年前十个月,江川港区完成货物吞吐量一亿二千万吨。\n"
+    )
+    essay, news = segment_page(page).articles
+    assert essay.headline == "车间里的灯光" and essay.byline is not None
+    assert (essay.byline.kind, essay.byline.reporters) == ("作者", ["王小川"]) and len(essay.paragraphs) == 2
+    assert (news.kicker, news.headline) == (None, "江川港区货运量创新高")
+    for line in ("作者的话", "作者简介", "文化强国 工匠在行动"):
+        assert parse_standalone_byline(line, R) is None, line
+
+
 def test_a_commentary_signed_by_the_paper_keeps_its_title() -> None:
     """本报评论员 under a commentary's title is its byline, not its headline (the title above it
     read as a kicker before)."""
