@@ -68,6 +68,25 @@ def parse_dateline(text: str, rules: SegmentationRules) -> tuple[Byline, int] | 
     return Byline(kind=kind, reporters=reporters, correspondents=correspondents), m.end()
 
 
+def trailing_credit(text: str, rules: SegmentationRules) -> tuple[list[str], list[str], int] | None:
+    """A brief credited at its end, 本报讯 ……。（韩雪） / （记者 韩雪 通讯员 田野）: (reporters,
+    correspondents, where the credit starts); None unless the bracket after the last sentence holds
+    only credits (roles and names, or one to three names)."""
+    m = re.search(r"(?<=[。！？!?”])\s*[（(]\s*(?P<inner>[^（()）]{2,40}?)\s*[）)]$", text)
+    if m is None:
+        return None
+    inner = m.group("inner")
+    reporters, correspondents, _, _ = parse_credits(inner, rules)
+    if not (reporters or correspondents):
+        names = _names(inner)
+        if not 1 <= len(names) <= 3 or not all(re.fullmatch(rules.name_pattern, n) and len(n) <= 4 for n in names):
+            return None
+        reporters = names
+    elif not rules.standalone_byline.match(inner):
+        return None
+    return reporters, correspondents, m.start()
+
+
 def parse_standalone_byline(text: str, rules: SegmentationRules) -> Byline | None:
     """ "本报记者 周青禾", "本报记者 甲乙 本报通讯员 丙丁", "东海日报记者 王某"."""
     if len(text) > rules.max_byline_chars:

@@ -37,7 +37,7 @@ import functools
 import math
 from collections.abc import Callable, Sequence
 
-from pipeline.models import BlockKind, PageSplit, Subhead
+from pipeline.models import BlockKind, Byline, PageSplit, Subhead
 from pipeline.segmentation import bylines, precompute
 from pipeline.segmentation.evidence import (
     _DIST,
@@ -431,9 +431,15 @@ class ScoredSegmenter(_Segmenter):
         dated = None if join or not self._shapes[unit.idx].dateline else bylines.parse_dateline(unit.text, self.rules)
         if dated is not None:
             byline, body_start = dated
+            body = unit.text[body_start:].strip()
+            if not (byline.reporters or byline.correspondents):  # 本报讯 ……。（韩雪）: credited at the end
+                tail = bylines.trailing_credit(body, self.rules)
+                if tail is not None:
+                    byline = Byline(kind=byline.kind, reporters=tail[0], correspondents=tail[1])
+                    body = body[: tail[2]].rstrip()
             if art.byline is None:
                 art.byline = byline
-            self._add_para(art, unit, unit.text[body_start:].strip(), join=False)
+            self._add_para(art, unit, body, join=False)
             return
         self._add_para(art, unit, unit.text, join=join)
 

@@ -8,7 +8,13 @@ from hypothesis import strategies as st
 
 from pipeline.evaluation.golden import render
 from pipeline.segmentation import segment_page
-from pipeline.segmentation.bylines import assign_decks, parse_caption, parse_dateline, parse_standalone_byline
+from pipeline.segmentation.bylines import (
+    assign_decks,
+    parse_caption,
+    parse_dateline,
+    parse_standalone_byline,
+    trailing_credit,
+)
 from pipeline.segmentation.rules import DEFAULT_RULES as R
 from pipeline.segmentation.units import classify, split_units
 from tests.conftest import ROOT
@@ -183,6 +189,20 @@ def test_a_dateline_paragraph_under_a_byline_line_opens_that_story() -> None:
     assert first.byline.reporters == ["王小川"] and len(first.paragraphs) == 2
     assert first.paragraphs[0].startswith("第二届")
     assert second.headline == "江川港区货运量创新高"
+
+
+def test_a_brief_credited_at_its_end() -> None:
+    page = (
+        "南湖县职工运动会开幕\n\n本报讯 近日,南湖县第五届职工运动会开幕,两千余名职工参加比赛。(韩雪)\n\n"
+        "江川港区货运量创新高\n\n本报讯 今年前十个月,江川港区完成货物吞吐量一亿二千万吨。(记者 柯远 通讯员 田野)\n"
+    )
+    first, second = segment_page(page).articles
+    assert first.byline is not None and first.byline.reporters == ["韩雪"]
+    assert first.paragraphs == ["近日,南湖县第五届职工运动会开幕,两千余名职工参加比赛。"]
+    assert second.byline is not None and (second.byline.reporters, second.byline.correspondents) == (["柯远"], ["田野"])
+    # a bracket after the last sentence that is no credit stays text
+    for tail in ("(完)", "(资料来源:国家统计局)", "(图为比赛现场)"):
+        assert trailing_credit("近日,某地举行比赛。" + tail, R) is None, tail
 
 
 def test_an_essay_signed_by_its_author() -> None:
