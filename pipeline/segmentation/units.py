@@ -41,9 +41,19 @@ def page_number(token: str) -> int | None:
     return None
 
 
+_TRAILING_NOTE = re.compile(r"[（(][^（()）]{1,40}[）)]\s*$")
+
+
 def ends_sentence(text: str, rules: SegmentationRules) -> bool:
+    """Does the text end a sentence (a closing quote or bracket may follow the stop)? A bracketed
+    note after the stop, ……。（完）/ ……。（据新华社）, is no sentence of its own: the stop before it counts."""
     stripped = text.rstrip(rules.closers + " ")
-    return bool(stripped) and stripped[-1] in rules.sentence_end
+    if stripped and stripped[-1] in rules.sentence_end:
+        return True
+    if text.endswith(("）", ")")) and (note := _TRAILING_NOTE.search(text)) is not None:
+        before = text[: note.start()].rstrip(rules.closers + " ")
+        return bool(before) and before[-1] in rules.sentence_end
+    return False
 
 
 def split_units(text: str, rules: SegmentationRules = DEFAULT_RULES) -> list[Unit]:

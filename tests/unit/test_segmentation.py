@@ -16,7 +16,7 @@ from pipeline.segmentation.bylines import (
     trailing_credit,
 )
 from pipeline.segmentation.rules import DEFAULT_RULES as R
-from pipeline.segmentation.units import classify, split_units
+from pipeline.segmentation.units import classify, ends_sentence, split_units
 from tests.conftest import ROOT
 
 FEATURE_SPLIT = """
@@ -189,6 +189,13 @@ def test_a_dateline_paragraph_under_a_byline_line_opens_that_story() -> None:
     assert first.byline.reporters == ["王小川"] and len(first.paragraphs) == 2
     assert first.paragraphs[0].startswith("第二届")
     assert second.headline == "江川港区货运量创新高"
+
+
+def test_a_bracketed_note_after_the_last_sentence_does_not_cut_the_paragraph() -> None:
+    for text in ("近日,某地举行比赛。(完)", "近日,某地举行比赛。(据新华社)", "他说:“好。”(韩雪)", "比赛开幕。"):
+        assert ends_sentence(text, R), text
+    for text in ("近日,某地举行比赛(韩雪)", "比赛开幕,(", "项目总投资2亿元(含配套)"):
+        assert not ends_sentence(text, R), text
 
 
 def test_a_brief_credited_at_its_end() -> None:
