@@ -86,7 +86,7 @@ def test_bylines() -> None:
         ("■本报首席记者 韩雪 实习生 田野", "本报记者", ["韩雪", "田野"], []),
         # the work credited or where the reporter filed from, after the names: not a name
         ("本报记者 韩雪 文/图", "本报记者", ["韩雪"], []),
-        ("本报记者 韩雪 通讯员 田野 摄", "本报记者", ["韩雪"], ["田野"]),
+        ("本报记者 韩雪 通讯员 田野 文/图", "本报记者", ["韩雪"], ["田野"]),
         ("本报记者 韩雪 柯远 报道", "本报记者", ["韩雪", "柯远"], []),
         ("本报记者 韩雪/文", "本报记者", ["韩雪"], []),
         ("本报记者 韩雪 发自江川", "本报记者", ["韩雪"], []),
@@ -198,6 +198,19 @@ def test_a_bracketed_note_after_the_last_sentence_does_not_cut_the_paragraph() -
         assert not ends_sentence(text, R), text
 
 
+def test_a_photo_credit_on_its_own_line_does_not_open_an_article() -> None:
+    page = (
+        "江川港区货运量创新高\n\n本报讯(记者 柯远)今年前十个月,江川港区完成货物吞吐量一亿二千万吨。\n\n"
+        "图为江川港集装箱码头一角。\n\n新华社记者 王小川 摄\n\n"
+        "港区负责人介绍,新投用的自动化码头提升了装卸效率,\n\n单箱作业时间缩短了三分之一。\n\n"
+        "南湖县职工运动会开幕\n\n本报讯(记者 韩雪)近日,南湖县第五届职工运动会开幕。\n"
+    )
+    first, second = segment_page(page).articles
+    assert first.byline is not None and first.byline.reporters == ["柯远"]
+    assert first.paragraphs[-1] == "港区负责人介绍,新投用的自动化码头提升了装卸效率,单箱作业时间缩短了三分之一。"
+    assert second.headline == "南湖县职工运动会开幕"
+
+
 def test_a_brief_credited_at_its_end() -> None:
     page = (
         "南湖县职工运动会开幕\n\n本报讯 近日,南湖县第五届职工运动会开幕,两千余名职工参加比赛。(韩雪)\n\n"
@@ -266,6 +279,9 @@ def test_caption_credit_and_decks() -> None:
     assert parse_caption("职工们纷纷表示收获很大。", R) == (False, None)
     assert parse_caption("工人们在车间里忙碌。(新华社记者 张小明 摄)", R) == (True, "张小明")
     assert parse_caption("工人们在车间里忙碌。 张小明/摄", R) == (True, "张小明")
+    # a photo credit printed on a line of its own under its caption is no byline (it opened an article)
+    for line in ("新华社记者 张小明 摄", "本报记者 张小明 摄", "张小明 摄"):
+        assert parse_standalone_byline(line, R) is None, line
     # credits and sources as other papers print them; the credit before the name names no one here
     for line in (
         "工人们在车间里忙碌。 摄影：张小明",
