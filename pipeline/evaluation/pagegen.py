@@ -124,9 +124,14 @@ def generate_pages(
             n = 0
             while n < n_pages:
                 rng = _page_rng(seed, recipe, split, n)
-                comp = Composer(bank, split, rng, Style(half=rng.random() < 0.75, rng=rng))
-                comp.restyle = shares.get(split, 0.0)
-                comp.restyle_rng = random.Random(f"{seed}/{recipe}/{split}/{n}/headline-style")
+                comp = Composer(
+                    bank,
+                    split,
+                    rng,
+                    Style(half=rng.random() < 0.75, rng=rng),
+                    restyle=shares.get(split, 0.0),
+                    restyle_rng=random.Random(f"{seed}/{recipe}/{split}/{n}/headline-style"),
+                )
                 name = f"{recipe}-{split}-{n:02d}"
                 if recipe == "jump_page":
                     p_from, p_to = 1, rng.choice([2, 3, 4, 5, 8])
@@ -167,8 +172,9 @@ def restyled_pages(seed: int = DEFAULT_SEED) -> tuple[GenPage, ...]:
     the held-out figures is what other papers' ways of titling cost."""
     bank = load_bank()
     styled = {a.id for a in bank.articles if a.alt_headlines}
-    pages = generate_pages(seed, bank, restyle={"fit": 0.0, "heldout": 1.0})
-    return tuple(p for p in pages if p.text_split == "heldout" and styled.intersection(p.articles))
+    held_only = {"fit": 0, "heldout": PAGES_PER_RECIPE["heldout"]}  # each page has its own draws
+    pages = generate_pages(seed, bank, per_recipe=held_only, restyle={"fit": 0.0, "heldout": 1.0})
+    return tuple(p for p in pages if styled.intersection(p.articles))
 
 
 def generated_pages(

@@ -26,7 +26,7 @@ from pipeline.segmentation.evidence import (
 )
 from pipeline.segmentation.model import LOOKAHEAD, TITLE_HOPS
 from pipeline.segmentation.rules import SegmentationRules
-from pipeline.segmentation.units import Unit, ends_sentence
+from pipeline.segmentation.units import TONE_MARKS, Unit, ends_sentence
 
 _QUOTE_ENDS = ("。", "!", "?", "！", "？")
 _COMMAS = re.compile("[,，;；]")
@@ -63,9 +63,6 @@ def _banner_lines(banners: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(f" {' '.join(b.split())} " for b in banners)
 
 
-_TONE = "!?！？"
-
-
 def _end_classes(texts: list[str], lasts: list[str], rules: SegmentationRules) -> list[str]:
     """``_end_class`` of every text (none is empty), by its last character; a closer (”, ）) needs the text."""
     classes = {last: end_class_of(last, rules) for last in set(lasts)}
@@ -92,9 +89,9 @@ def shapes(units: Sequence[Unit], rules: SegmentationRules) -> list[_Shape]:
     raw_lengths = [bucket[m] if m <= 80 else "long" for m in map(len, texts)]
     # a headline's ! or ? is its tone, not a sentence's end (这个冬天不太冷！): its end is read before it
     ending = texts
-    if any(kind == "title" and last in _TONE for kind, last in zip(kinds, lasts, strict=True)):
+    if any(kind == "title" and last in TONE_MARKS for kind, last in zip(kinds, lasts, strict=True)):
         ending = [
-            (t.rstrip(_TONE) or t) if kind == "title" and last in _TONE else t
+            (t.rstrip(TONE_MARKS) or t) if kind == "title" and last in TONE_MARKS else t
             for t, kind, last in zip(texts, kinds, lasts, strict=True)
         ]
         lasts = list(map(itemgetter(-1), ending))

@@ -211,7 +211,7 @@ class ScoredSegmenter(_Segmenter):
         body_frag = body is not None and (shapes[body.idx].short_clause or shapes[body.idx].starts_cont)
         ahead = body is not None and kind in ("title", "para") and len(text) <= 48
         opens_story = self._opens_story(nxt)
-        heads_dated = kind == "title" and nxt is not None and shapes[nxt.idx].dateline  # ``_heads_a_dateline``
+        heads_dated = self._heads_a_dateline(unit)
         aff_top, aff_total = max(affs), sum(affs) or 1.0
         if ahead:
             nx_affs = self._cohesion(body.idx, arts)  # type: ignore[union-attr]

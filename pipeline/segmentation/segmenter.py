@@ -22,6 +22,7 @@ from pipeline.segmentation import bylines
 from pipeline.segmentation.rules import DEFAULT_RULES, SegmentationRules
 from pipeline.segmentation.units import (
     _HAN,
+    TONE_MARKS,
     Unit,
     _trigrams,
     classify,
@@ -75,7 +76,7 @@ class _Segmenter:
                     starts_here
                     and prev.kind == "para"
                     and len(prev.text) <= rules.max_subhead_chars + 6
-                    and prev.text.rstrip(rules.closers)[-1:] in "!?！？"
+                    and prev.text.rstrip(rules.closers)[-1:] in TONE_MARKS
                     and "。" not in prev.text
                 ):
                     prev.kind = "title"  # a short exclamation or question right before a byline: 这个冬天不太冷!

@@ -41,6 +41,9 @@ def page_number(token: str) -> int | None:
     return None
 
 
+#: what a headline may end with for its tone, not as a sentence's end (这个冬天不太冷！, 为何这样火？)
+TONE_MARKS = "!?！？"
+
 _TRAILING_NOTE = re.compile(r"[（(][^（()）]{1,40}[）)]\s*$")
 
 
@@ -149,7 +152,7 @@ def titles_before_a_story(units: Sequence[Unit], rules: SegmentationRules) -> No
         ):
             continue
         stripped = unit.text.rstrip(rules.closers + " ")
-        if stripped and (stripped[-1] in "!?！？" or "\u4e00" <= stripped[-1] <= "\u9fff"):
+        if stripped and (stripped[-1] in TONE_MARKS or "\u4e00" <= stripped[-1] <= "\u9fff"):
             unit.kind = "title"
 
 
